@@ -1,0 +1,63 @@
+/**
+ * The contract between the router and a secrets engine or auth method. Engines are built
+ * with the framework (src/framework), which turns a declarative path table into this.
+ */
+import type { Clock } from '../clock.js';
+import type { Request, Response } from './request.js';
+import type { StorageView } from './storage.js';
+
+/** Mount-level settings a backend may consult (all durations in seconds). */
+export interface MountSettings {
+  readonly path: string;
+  readonly type: string;
+  readonly accessor: string;
+  readonly uuid: string;
+  readonly local: boolean;
+  readonly options: Readonly<Record<string, string>>;
+  /** Effective TTLs: mount tune values falling back to the system's. */
+  defaultLeaseTTL(): number;
+  maxLeaseTTL(): number;
+}
+
+export interface BackendContext {
+  /** Storage scoped to this mount ("logical/<uuid>/" or "auth/<uuid>/"). */
+  readonly storage: StorageView;
+  readonly mount: MountSettings;
+  readonly clock: Clock;
+}
+
+/** Paths (relative to the mount, glob '*' at end allowed) with special treatment. */
+export interface SpecialPaths {
+  /** Require sudo in addition to the normal capability. */
+  readonly root?: readonly string[];
+  /** Reachable without a token (e.g. login). */
+  readonly unauthenticated?: readonly string[];
+  /** Stored in local (non-replicated) storage even on a replicated mount. */
+  readonly local?: readonly string[];
+}
+
+/** A request as a backend sees it: path relative to its mount. */
+export interface BackendRequest extends Request {
+  /** Path relative to the mount, e.g. "data/foo" for "secret/data/foo". */
+  readonly relativePath: string;
+}
+
+export interface ExistenceResult {
+  /** false when the matched path declares no existence check. */
+  readonly supported: boolean;
+  readonly exists: boolean;
+}
+
+export interface LogicalBackend {
+  readonly specialPaths: SpecialPaths;
+  /** Handle a request; undefined means "no content" (404 for read/list, 204 otherwise). */
+  handleRequest(req: BackendRequest): Promise<Response | undefined>;
+  /** Decide create vs update before the ACL check. */
+  existenceCheck(req: BackendRequest): Promise<ExistenceResult>;
+  /** Called once after mount or unseal; may start background work. */
+  initialize?(): Promise<void>;
+  /** Called on unmount or seal; stop background work. */
+  cleanup?(): Promise<void>;
+}
+
+export type BackendFactory = (ctx: BackendContext) => LogicalBackend | Promise<LogicalBackend>;

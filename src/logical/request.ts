@@ -1,0 +1,111 @@
+/**
+ * The internal Request/Response the core speaks. The HTTP shell builds a Request and renders a
+ * Response; nothing below the shell knows about HTTP. The same Request is what a standby
+ * forwards to its active node and a secondary to its primary, so it stays plain data.
+ */
+
+export type Operation =
+  | 'read'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'list'
+  | 'help'
+  /** Lease operations the expiration manager sends to a backend. */
+  | 'renew'
+  | 'revoke';
+
+/** Who is calling, as established by the token step. Never contains the token itself. */
+export interface CallerAuth {
+  readonly accessor: string;
+  readonly policies: readonly string[];
+  readonly tokenPolicies: readonly string[];
+  readonly identityPolicies: readonly string[];
+  readonly displayName: string;
+  readonly entityId: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly root: boolean;
+  readonly tokenType: 'service' | 'batch';
+  readonly orphan: boolean;
+}
+
+export interface Request {
+  /** UUID for audit and the response envelope. */
+  readonly id: string;
+  operation: Operation;
+  /** Path below /v1/, no leading slash, e.g. "secret/data/foo". */
+  path: string;
+  /** Body fields for writes; query parameters for reads and lists. */
+  data: Record<string, unknown>;
+  /** The raw token presented; only the token step reads it. */
+  clientToken: string;
+  /** Request headers, lower-cased names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Requested response-wrapping TTL in seconds, 0 = none. */
+  wrapTTL: number;
+  /** Remote address of the client, for CIDR bindings and audit. */
+  readonly remoteAddr: string;
+  /** Set by the token step. */
+  auth?: CallerAuth;
+  /** Set by the router. */
+  mountPoint?: string;
+  mountType?: string;
+  mountAccessor?: string;
+}
+
+/** A lease attached to a secret. Durations in seconds. */
+export interface SecretLease {
+  leaseId?: string;
+  ttl: number;
+  maxTTL?: number;
+  renewable: boolean;
+  /** Backend-private data needed to revoke or renew; stored, never returned. */
+  internalData?: Record<string, unknown>;
+}
+
+/** The auth block of a login response. Durations in seconds. */
+export interface AuthBlock {
+  clientToken: string;
+  accessor: string;
+  policies: string[];
+  tokenPolicies: string[];
+  identityPolicies?: string[];
+  metadata: Record<string, string>;
+  leaseDuration: number;
+  renewable: boolean;
+  entityId: string;
+  tokenType: 'service' | 'batch';
+  orphan: boolean;
+  numUses?: number;
+  mfaRequirement?: null;
+}
+
+export interface WrapInfo {
+  token: string;
+  accessor: string;
+  ttl: number;
+  creationTime: string;
+  creationPath: string;
+  wrappedAccessor?: string;
+}
+
+export interface Response {
+  data?: Record<string, unknown>;
+  warnings?: string[];
+  secret?: SecretLease;
+  auth?: AuthBlock;
+  wrapInfo?: WrapInfo;
+  /** Extra response headers (e.g. X-Vault-Index). */
+  headers?: Record<string, string>;
+  /**
+   * A response rendered verbatim instead of Vault's envelope (sys/health, sys/metrics,
+   * unwrap of a raw body). `body` of an object is sent as JSON.
+   */
+  raw?: { status: number; body: unknown; contentType?: string };
+}
+
+/** Operations that change state; used for seal/standby/forwarding decisions. */
+export function isWriteOperation(op: Operation): boolean {
+  return op === 'create' || op === 'update' || op === 'patch' || op === 'delete' || op === 'revoke' || op === 'renew';
+}

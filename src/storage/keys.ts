@@ -1,0 +1,135 @@
+/**
+ * Every physical storage prefix Arca writes, with who writes it, who reads it, and its
+ * replication class (ARCHITECTURE.md §2). The class is decided by the key, never by the
+ * caller: the replication layer asks `classify(key)` for every write.
+ *
+ * A test walks the storage of a server that exercised every subsystem and fails if any key
+ * matches no entry here.
+ */
+
+export type KeyClass = 'replicated' | 'local';
+
+export interface PrefixSpec {
+  readonly prefix: string;
+  readonly class: KeyClass | 'by-mount';
+  readonly doc: string;
+}
+
+/** Seal configuration (shares, threshold). Plaintext. Written by sys/init; read at unseal. Local: each cluster has its own seal. */
+export const SEAL_CONFIG = 'core/seal-config';
+/** The root key encrypted with the Shamir-combined unseal key. Written by init/rekey; read by unseal. Local (a secondary receives it once, at activation). */
+export const SEAL_ROOT_KEY = 'core/seal/root-key';
+/** The barrier keyring (all terms), encrypted with the root key. Written by init and sys/rotate; read at unseal. Replicated so secondaries decrypt replicated data. */
+export const BARRIER_KEYRING = 'core/keyring';
+/** Barrier self-test canary, encrypted under the keyring. Written at init; read at unseal to prove the keyring. Local. */
+export const BARRIER_CANARY = 'core/canary';
+/** Generate-root / rekey progress is in memory only; nothing stored. */
+
+/** Replicated mount table (non-local secrets engines). Written by sys/mounts; read at unseal by the router. */
+export const MOUNT_TABLE = 'core/mounts';
+/** Local mount table (local=true engines). Local. */
+export const LOCAL_MOUNT_TABLE = 'core/local-mounts';
+/** Replicated auth table. Written by sys/auth; read at unseal. */
+export const AUTH_TABLE = 'core/auth';
+/** Local auth table. Local. */
+export const LOCAL_AUTH_TABLE = 'core/local-auth';
+/** Audit device table. Local: each cluster's audit devices are its own. */
+export const AUDIT_TABLE = 'core/audit';
+/** Cluster identity (cluster name/id). Local. */
+export const CLUSTER_INFO = 'core/cluster/';
+
+/** Data of secrets engines: "logical/<mount uuid>/...". Class follows the mount's `local` flag and the backend's local paths. */
+export const LOGICAL_PREFIX = 'logical/';
+/** Data of auth methods: "auth/<mount uuid>/...". Class as LOGICAL_PREFIX. */
+export const AUTH_PREFIX = 'auth/';
+
+/** ACL policies. Written by sys/policy; read by the policy store. Replicated. */
+export const POLICY_PREFIX = 'sys/policy/';
+/** Token store: tokens, accessors, parent index, roles are under it. Local (each cluster issues its own tokens); token roles replicate. */
+export const TOKEN_PREFIX = 'sys/token/';
+/** Token roles (auth/token/roles). Replicated: configuration, not credentials. */
+export const TOKEN_ROLES_PREFIX = 'sys/token/roles/';
+/** Leases. Written by the expiration manager; local. */
+export const LEASE_PREFIX = 'sys/expire/';
+/** Identity store (entities, groups, aliases). Replicated (aliases of local mounts are local). */
+export const IDENTITY_PREFIX = 'sys/identity/';
+/** Local identity data (aliases of local auth mounts). */
+export const LOCAL_IDENTITY_PREFIX = 'sys/local-identity/';
+/** Response-wrapping bookkeeping. Local. */
+export const WRAPPING_PREFIX = 'core/wrapping/';
+/** Replication bookkeeping and the WAL itself. Local by definition. */
+export const REPLICATION_PREFIX = 'core/replication/';
+export const WAL_PREFIX = 'wal/';
+
+export const PREFIXES: readonly PrefixSpec[] = [
+  { prefix: SEAL_CONFIG, class: 'local', doc: 'seal configuration' },
+  { prefix: SEAL_ROOT_KEY, class: 'local', doc: 'root key under the unseal key' },
+  { prefix: BARRIER_KEYRING, class: 'replicated', doc: 'barrier keyring' },
+  { prefix: BARRIER_CANARY, class: 'local', doc: 'barrier canary' },
+  { prefix: MOUNT_TABLE, class: 'replicated', doc: 'mount table' },
+  { prefix: LOCAL_MOUNT_TABLE, class: 'local', doc: 'local mount table' },
+  { prefix: AUTH_TABLE, class: 'replicated', doc: 'auth table' },
+  { prefix: LOCAL_AUTH_TABLE, class: 'local', doc: 'local auth table' },
+  { prefix: AUDIT_TABLE, class: 'local', doc: 'audit devices' },
+  { prefix: CLUSTER_INFO, class: 'local', doc: 'cluster identity' },
+  { prefix: LOGICAL_PREFIX, class: 'by-mount', doc: 'secrets engine data' },
+  { prefix: AUTH_PREFIX, class: 'by-mount', doc: 'auth method data' },
+  { prefix: POLICY_PREFIX, class: 'replicated', doc: 'ACL policies' },
+  { prefix: TOKEN_ROLES_PREFIX, class: 'replicated', doc: 'token roles' },
+  { prefix: TOKEN_PREFIX, class: 'local', doc: 'tokens and accessors' },
+  { prefix: LEASE_PREFIX, class: 'local', doc: 'leases' },
+  { prefix: IDENTITY_PREFIX, class: 'replicated', doc: 'identity' },
+  { prefix: LOCAL_IDENTITY_PREFIX, class: 'local', doc: 'local identity' },
+  { prefix: WRAPPING_PREFIX, class: 'local', doc: 'response wrapping' },
+  { prefix: REPLICATION_PREFIX, class: 'local', doc: 'replication bookkeeping' },
+  { prefix: WAL_PREFIX, class: 'local', doc: 'write-ahead log' },
+];
+
+/** Per-mount facts the classifier needs: which mounts are local, which backend paths are local. */
+export interface MountClassInfo {
+  readonly local: boolean;
+  /** Backend-declared local paths relative to the mount's storage prefix; '*' suffix = prefix match. */
+  readonly localPaths: readonly string[];
+}
+
+/**
+ * Decides a key's class. `mounts` maps "logical/<uuid>/" or "auth/<uuid>/" to that mount's
+ * facts; it is kept current by the router as mounts change.
+ */
+export class KeyClassifier {
+  private readonly mounts = new Map<string, MountClassInfo>();
+
+  setMount(storagePrefix: string, info: MountClassInfo): void {
+    this.mounts.set(storagePrefix, info);
+  }
+  removeMount(storagePrefix: string): void {
+    this.mounts.delete(storagePrefix);
+  }
+
+  classify(key: string): KeyClass {
+    const spec = findPrefix(key);
+    if (spec === undefined) throw new Error(`storage key ${JSON.stringify(key)} has no declared class`);
+    if (spec.class !== 'by-mount') return spec.class;
+    const second = key.indexOf('/', spec.prefix.length);
+    if (second === -1) return 'local';
+    const mountPrefix = key.slice(0, second + 1);
+    const info = this.mounts.get(mountPrefix);
+    // Data of an unknown mount (being created or deleted) is treated as local: never shipped.
+    if (info === undefined || info.local) return 'local';
+    const rest = key.slice(second + 1);
+    for (const p of info.localPaths) {
+      if (p.endsWith('*') ? rest.startsWith(p.slice(0, -1)) : rest === p) return 'local';
+    }
+    return 'replicated';
+  }
+}
+
+/** The most specific declared prefix that covers key (exact for non-folder names). */
+export function findPrefix(key: string): PrefixSpec | undefined {
+  let best: PrefixSpec | undefined;
+  for (const spec of PREFIXES) {
+    const covers = spec.prefix.endsWith('/') ? key.startsWith(spec.prefix) : key === spec.prefix;
+    if (covers && (best === undefined || spec.prefix.length > best.prefix.length)) best = spec;
+  }
+  return best;
+}
