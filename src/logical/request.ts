@@ -99,10 +99,21 @@ export interface Response {
   /** Extra response headers (e.g. X-Vault-Index). */
   headers?: Record<string, string>;
   /**
+   * HTTP status for a response that still renders Vault's envelope but is not a success:
+   * KV v2 answers a read of a deleted or destroyed version with 404 and the version metadata
+   * in `data`. Absent = the shell's usual choice (200, or 204 without data).
+   */
+  statusCode?: number;
+  /**
    * A response rendered verbatim instead of Vault's envelope (sys/health, sys/metrics,
    * unwrap of a raw body). `body` of an object is sent as JSON.
    */
   raw?: { status: number; body: unknown; contentType?: string };
+  /**
+   * Also render `data`'s keys at the top level of the envelope, as Vault does for a few legacy
+   * endpoints (sys/mounts, sys/auth, sys/policy) that old clients read without `data`.
+   */
+  legacyTopLevel?: boolean;
 }
 
 /** Operations that change state; used for seal/standby/forwarding decisions. */

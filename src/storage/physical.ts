@@ -40,6 +40,8 @@ export function checkKey(key: string): void {
   if (key.length > 2048) throw new InvalidKeyError('storage key is too long');
   if (key.startsWith('/')) throw new InvalidKeyError('storage key starts with "/"');
   if (key.includes('\0')) throw new InvalidKeyError('storage key contains NUL');
+  // A lone surrogate has no UTF-8 form: SQLite would store U+FFFD instead, so the key would change.
+  if (/\p{Cs}/u.test(key)) throw new InvalidKeyError('storage key contains an unpaired surrogate');
 }
 
 /**

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite uses: Debian's python3-hvac (the Python Vault
+# client the compatibility tests drive), PostgreSQL (storage and database-engine tests) and
+# openssl (test certificates). Idempotent; needs root or sudo.
+set -euo pipefail
+packages=(python3-hvac postgresql openssl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-test-deps: all present (${packages[*]})"
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-test-deps: installed ${missing[*]}"

@@ -1,0 +1,49 @@
+/**
+ * AES-256-GCM boxes: [1-byte version = 1][12-byte random nonce][ciphertext][16-byte tag].
+ * The additional authenticated data is always the storage key the box is stored under, so a
+ * box copied to another key fails to open. Used for barrier entries (behind a term prefix),
+ * the keyring (under the root key) and the seal's stored root key (under the unseal key).
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+export const BOX_VERSION = 1;
+export const KEY_LENGTH = 32;
+export const NONCE_LENGTH = 12;
+export const TAG_LENGTH = 16;
+/** Bytes a box adds to its plaintext. */
+export const BOX_OVERHEAD = 1 + NONCE_LENGTH + TAG_LENGTH;
+
+/** A box that does not open: wrong key, wrong AAD, tampered or truncated bytes. */
+export class DecryptionError extends Error {
+  override readonly name = 'DecryptionError';
+}
+
+export function encryptWith(key: Buffer, aad: string | Buffer, plaintext: Buffer): Buffer {
+  if (key.length !== KEY_LENGTH) throw new RangeError(`encryption key must be ${KEY_LENGTH} bytes`);
+  const nonce = randomBytes(NONCE_LENGTH);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH });
+  cipher.setAAD(typeof aad === 'string' ? Buffer.from(aad, 'utf8') : aad);
+  const body = cipher.update(plaintext);
+  const final = cipher.final();
+  return Buffer.concat([Buffer.from([BOX_VERSION]), nonce, body, final, cipher.getAuthTag()]);
+}
+
+export function decryptWith(key: Buffer, aad: string | Buffer, box: Buffer): Buffer {
+  if (key.length !== KEY_LENGTH) throw new DecryptionError(`decryption key must be ${KEY_LENGTH} bytes`);
+  if (box.length < BOX_OVERHEAD) throw new DecryptionError('ciphertext too short');
+  if (box[0] !== BOX_VERSION) throw new DecryptionError(`unsupported ciphertext version ${box[0]}`);
+  const nonce = box.subarray(1, 1 + NONCE_LENGTH);
+  const tag = box.subarray(box.length - TAG_LENGTH);
+  const body = box.subarray(1 + NONCE_LENGTH, box.length - TAG_LENGTH);
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH });
+  decipher.setAAD(typeof aad === 'string' ? Buffer.from(aad, 'utf8') : aad);
+  decipher.setAuthTag(tag);
+  const out = decipher.update(body);
+  try {
+    return Buffer.concat([out, decipher.final()]);
+  } catch {
+    // Unauthenticated bytes must never reach the caller.
+    out.fill(0);
+    throw new DecryptionError('cipher: message authentication failed');
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The security barrier: a Storage decorator over an untrusted Physical. Every value that passes
+ * through is sealed with AES-256-GCM under the keyring's active term, with the storage key as
+ * additional authenticated data. While sealed no key material is in memory and every Storage
+ * method throws SealedError.
+ *
+ * Entry format: [4-byte big-endian term][1-byte version = 1][12-byte nonce][ciphertext][16-byte tag].
+ * The keyring itself lives at BARRIER_KEYRING as a box (no term prefix) under the root key.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { systemClock, type Clock } from '../clock.js';
+import { SealedError } from '../errors.js';
+import type { Storage } from '../logical/storage.js';
+import type { BatchOp, Physical } from '../storage/physical.js';
+import { BARRIER_CANARY, BARRIER_KEYRING, SEAL_CONFIG, SEAL_ROOT_KEY } from '../storage/keys.js';
+import { DecryptionError, KEY_LENGTH, decryptWith, encryptWith } from './aead.js';
+import { ownedCopy } from './bytes.js';
+import { AlreadyInitializedError, BarrierIntegrityError, InvalidRootKeyError, NotInitializedError, ReservedKeyError } from './errors.js';
+import { Keyring } from './keyring.js';
+import { SerialQueue } from './serial-queue.js';
+
+export { encryptWith, decryptWith } from './aead.js';
+
+const TERM_LENGTH = 4;
+/** Fixed plaintext of the canary; proving we can open it proves the keyring matches this storage. */
+const CANARY_PLAINTEXT = Buffer.from('arca barrier canary v1', 'utf8');
+
+/** Keys only the seal and barrier touch, directly on the Physical. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([SEAL_CONFIG, SEAL_ROOT_KEY, BARRIER_KEYRING, BARRIER_CANARY]);
+
+export interface KeyStatus {
+  readonly term: number;
+  readonly installTime: string;
+  /** Encryptions under the active term by this process since unseal or rotation. */
+  readonly encryptions: number;
+}
+
+interface Unsealed {
+  readonly rootKey: Buffer;
+  keyring: Keyring;
+}
+
+export class AesGcmBarrier implements Storage {
+  private state: Unsealed | undefined;
+  private readonly rotations = new SerialQueue();
+
+  constructor(
+    private readonly physical: Physical,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  get sealed(): boolean {
+    return this.state === undefined;
+  }
+
+  async initialized(): Promise<boolean> {
+    return (await this.physical.get(BARRIER_KEYRING)) !== undefined;
+  }
+
+  /**
+   * Create term 1, store the keyring under the root key and the canary under term 1. `extraOps`
+   * (the seal's config and stored root key) are written in the same atomic batch, so storage is
+   * either fully initialised or untouched. The barrier stays sealed; call unseal next.
+   */
+  async initialize(rootKey: Buffer, extraOps: readonly BatchOp[] = []): Promise<void> {
+    checkRootKey(rootKey);
+    if (await this.initialized()) throw new AlreadyInitializedError();
+    const keyring = Keyring.create(this.now());
+    try {
+      const term = keyring.activeTerm;
+      const ops: BatchOp[] = [
+        ...extraOps,
+        { type: 'put', key: BARRIER_KEYRING, value: encryptWith(rootKey, BARRIER_KEYRING, keyring.serialize()) },
+        { type: 'put', key: BARRIER_CANARY, value: sealEntry(term.term, term.key, BARRIER_CANARY, CANARY_PLAINTEXT) },
+      ];
+      await this.physical.batch(ops);
+    } finally {
+      keyring.zero();
+    }
+  }
+
+  /** Open the keyring with the root key and prove it against the canary. No-op when already unsealed. */
+  async unseal(rootKey: Buffer): Promise<void> {
+    checkRootKey(rootKey);
+    if (this.state !== undefined) return;
+    const box = await this.physical.get(BARRIER_KEYRING);
+    if (box === undefined) throw new NotInitializedError();
+    let plain: Buffer;
+    try {
+      plain = decryptWith(rootKey, BARRIER_KEYRING, box);
+    } catch (err) {
+      if (err instanceof DecryptionError) throw new InvalidRootKeyError();
+      throw err;
+    }
+    let keyring: Keyring;
+    try {
+      keyring = Keyring.deserialize(plain);
+    } finally {
+      plain.fill(0);
+    }
+    try {
+      await this.checkCanary(keyring);
+    } catch (err) {
+      keyring.zero();
+      throw err;
+    }
+    // A concurrent unseal may have won while we awaited; keep its state, drop ours.
+    if (this.state !== undefined) {
+      keyring.zero();
+      return;
+    }
+    this.state = { rootKey: ownedCopy(rootKey), keyring };
+  }
+
+  /** Zero and drop every key held in memory. */
+  seal(): void {
+    const state = this.state;
+    if (state === undefined) return;
+    this.state = undefined;
+    state.keyring.zero();
+    state.rootKey.fill(0);
+  }
+
+  /** Add a term and persist the keyring; new writes use it, older terms stay readable. */
+  rotate(): Promise<{ term: number; installTime: string }> {
+    return this.rotations.run(async () => {
+      const state = this.unsealed();
+      const next = state.keyring.clone();
+      const added = next.rotate(this.now());
+      try {
+        await this.physical.put(BARRIER_KEYRING, encryptWith(state.rootKey, BARRIER_KEYRING, next.serialize()));
+      } catch (err) {
+        next.zero();
+        throw err;
+      }
+      if (this.state !== state) {
+        // Sealed while persisting: the new term is stored and will load at the next unseal.
+        next.zero();
+        throw new SealedError();
+      }
+      const previous = state.keyring;
+      state.keyring = next;
+      previous.zero();
+      return { term: added.term, installTime: added.installTime };
+    });
+  }
+
+  keyStatus(): KeyStatus {
+    const { keyring } = this.unsealed();
+    const active = keyring.activeTerm;
+    return { term: active.term, installTime: active.installTime, encryptions: keyring.encryptions(active.term) };
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    this.unsealed();
+    checkNotReserved(key);
+    const raw = await this.physical.get(key);
+    if (raw === undefined) return undefined;
+    return this.decryptEntry(key, raw);
+  }
+
+  async put(key: string, value: Buffer): Promise<void> {
+    this.unsealed();
+    checkNotReserved(key);
+    await this.physical.put(key, this.encryptEntry(key, value));
+  }
+
+  async delete(key: string): Promise<void> {
+    this.unsealed();
+    checkNotReserved(key);
+    await this.physical.delete(key);
+  }
+
+  /** Keys are not encrypted, so listing passes through (still refused while sealed). */
+  async list(prefix: string): Promise<string[]> {
+    this.unsealed();
+    return this.physical.list(prefix);
+  }
+
+  /** Encrypt every put and hand the whole set to the physical store as one atomic batch. */
+  async batch(ops: readonly BatchOp[]): Promise<void> {
+    this.unsealed();
+    for (const op of ops) checkNotReserved(op.key);
+    const sealedOps = ops.map((op): BatchOp => (op.type === 'put' ? { type: 'put', key: op.key, value: this.encryptEntry(op.key, op.value) } : op));
+    await this.physical.batch(sealedOps);
+  }
+
+  private encryptEntry(key: string, value: Buffer): Buffer {
+    const { keyring } = this.unsealed();
+    const term = keyring.activeTerm;
+    const entry = sealEntry(term.term, term.key, key, value);
+    keyring.recordEncryption(term.term);
+    return entry;
+  }
+
+  private decryptEntry(key: string, raw: Buffer): Buffer {
+    // Re-check: the barrier may have been sealed while the physical read was in flight.
+    const { keyring } = this.unsealed();
+    return openEntry(keyring, key, raw);
+  }
+
+  private async checkCanary(keyring: Keyring): Promise<void> {
+    const raw = await this.physical.get(BARRIER_CANARY);
+    if (raw === undefined) throw new BarrierIntegrityError(BARRIER_CANARY, 'canary is missing');
+    const plain = openEntry(keyring, BARRIER_CANARY, raw);
+    const ok = plain.length === CANARY_PLAINTEXT.length && timingSafeEqual(plain, CANARY_PLAINTEXT);
+    if (!ok) throw new BarrierIntegrityError(BARRIER_CANARY, 'canary does not match');
+  }
+
+  private unsealed(): Unsealed {
+    if (this.state === undefined) throw new SealedError();
+    return this.state;
+  }
+
+  private now(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+}
+
+function sealEntry(term: number, key: Buffer, storageKey: string, plaintext: Buffer): Buffer {
+  const header = Buffer.alloc(TERM_LENGTH);
+  header.writeUInt32BE(term, 0);
+  return Buffer.concat([header, encryptWith(key, storageKey, plaintext)]);
+}
+
+function openEntry(keyring: Keyring, storageKey: string, raw: Buffer): Buffer {
+  if (raw.length < TERM_LENGTH) throw new BarrierIntegrityError(storageKey, 'entry too short');
+  const termNumber = raw.readUInt32BE(0);
+  const term = keyring.term(termNumber);
+  if (term === undefined) throw new BarrierIntegrityError(storageKey, `unknown key term ${termNumber}`);
+  try {
+    return decryptWith(term.key, storageKey, raw.subarray(TERM_LENGTH));
+  } catch (err) {
+    if (err instanceof DecryptionError) throw new BarrierIntegrityError(storageKey, err.message);
+    throw err;
+  }
+}
+
+function checkRootKey(rootKey: Buffer): void {
+  if (rootKey.length !== KEY_LENGTH) throw new RangeError(`root key must be ${KEY_LENGTH} bytes`);
+}
+
+function checkNotReserved(key: string): void {
+  if (RESERVED_KEYS.has(key)) throw new ReservedKeyError(key);
+}

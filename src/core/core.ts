@@ -1,0 +1,194 @@
+/**
+ * Wiring and lifecycle of one Arca node: builds the services over a physical store, runs the
+ * post-unseal setup and the pre-seal teardown. Request handling lives in pipeline.ts and the
+ * sys/ endpoints in src/system/; this file only connects them.
+ */
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import { AesGcmBarrier } from '../barrier/aes-gcm-barrier.js';
+import { ShamirSeal } from '../barrier/seal.js';
+import { GenerateRoot } from '../barrier/generate-root.js';
+import type { Physical } from '../storage/physical.js';
+import { KeyClassifier, MOUNT_TABLE, LOCAL_MOUNT_TABLE } from '../storage/keys.js';
+import { Router } from '../router/router.js';
+import { MountTable, type SystemTTLs } from '../router/mount-table.js';
+import { defaultMountConfig } from '../router/mount-entry.js';
+import { TokenStore } from '../token/token-store.js';
+import type { Logger } from '../util/logger.js';
+import { factoryFor } from './registry.js';
+import type { BackendFactory } from '../logical/backend.js';
+import { randomBase62, uuid } from '../util/random.js';
+import { CLUSTER_INFO } from '../storage/keys.js';
+
+export interface CoreOptions {
+  readonly physical: Physical;
+  /** Storage type name for status output ("inmem", "sqlite", ...). */
+  readonly storageType: string;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly ttls: SystemTTLs;
+  readonly clusterName?: string;
+  readonly apiAddr?: string;
+  readonly clusterAddr?: string;
+}
+
+export interface ClusterInfo {
+  readonly name: string;
+  readonly id: string;
+}
+
+export class Core {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly physical: Physical;
+  readonly barrier: AesGcmBarrier;
+  readonly seal: ShamirSeal;
+  readonly generateRoot: GenerateRoot;
+  readonly tokens: TokenStore;
+  readonly router = new Router();
+  readonly classifier = new KeyClassifier();
+  readonly mounts: MountTable;
+  readonly ttls: SystemTTLs;
+  readonly storageType: string;
+  readonly apiAddr: string;
+  readonly clusterAddr: string;
+  private cluster: ClusterInfo | undefined;
+  private readonly configuredClusterName: string | undefined;
+  /** Extra mount types provided by the core itself (the system backend). */
+  private readonly builtins = new Map<string, BackendFactory>();
+  private activeSince: Date | undefined;
+
+  constructor(opts: CoreOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.logger = opts.logger;
+    this.physical = opts.physical;
+    this.ttls = opts.ttls;
+    this.storageType = opts.storageType;
+    this.apiAddr = opts.apiAddr ?? '';
+    this.clusterAddr = opts.clusterAddr ?? '';
+    this.configuredClusterName = opts.clusterName;
+    this.barrier = new AesGcmBarrier(opts.physical);
+    this.seal = new ShamirSeal(opts.physical, this.barrier);
+    this.tokens = new TokenStore(this.barrier, this.clock);
+    this.generateRoot = new GenerateRoot(this.seal, async () => (await this.tokens.createRoot()).token);
+    this.mounts = new MountTable({
+      kind: 'secret',
+      tableKey: MOUNT_TABLE,
+      localTableKey: LOCAL_MOUNT_TABLE,
+      routePrefix: '',
+      dataPrefix: 'logical/',
+      required: [
+        {
+          path: 'sys/',
+          type: 'system',
+          description: 'system endpoints used for control, policy and debugging',
+          local: false,
+          seal_wrap: false,
+          external_entropy_access: false,
+          options: {},
+          config: defaultMountConfig(),
+        },
+      ],
+      protectedPaths: ['sys/', 'auth/', 'cubbyhole/', 'identity/', 'audit/'],
+      storage: this.barrier,
+      router: this.router,
+      classifier: this.classifier,
+      clock: this.clock,
+      ttls: this.ttls,
+      factoryFor: (type, options) => this.builtins.get(type) ?? factoryFor(type, options),
+    });
+  }
+
+  /** Register a mount type implemented by the core (e.g. "system"). */
+  registerBuiltin(type: string, factory: BackendFactory): void {
+    this.builtins.set(type, factory);
+  }
+
+  get sealed(): boolean {
+    return this.barrier.sealed;
+  }
+
+  get clusterInfo(): ClusterInfo | undefined {
+    return this.cluster;
+  }
+
+  get activeTime(): Date | undefined {
+    return this.activeSince;
+  }
+
+  /** sys/init: create keys, the root token, and leave the node sealed (as Vault does). */
+  async initialize(params: { secretShares: number; secretThreshold: number }, opts: { rootTokenId?: string; keepUnsealed?: boolean } = {}): Promise<{ shares: Buffer[]; rootToken: string }> {
+    const { shares } = await this.seal.initialize(params);
+    try {
+      await this.tokens.setup();
+      const { token } = await this.tokens.createRoot(opts.rootTokenId === undefined ? {} : { id: opts.rootTokenId });
+      if (opts.keepUnsealed) {
+        await this.postUnseal();
+      } else {
+        this.tokens.teardown();
+        await this.seal.seal();
+      }
+      return { shares, rootToken: token };
+    } catch (err) {
+      this.tokens.teardown();
+      if (!this.barrier.sealed) await this.seal.seal();
+      throw err;
+    }
+  }
+
+  /** sys/unseal: submit one share; runs post-unseal setup when the barrier opens. */
+  async submitUnsealKey(key: Buffer): ReturnType<ShamirSeal['submitUnsealKey']> {
+    const wasSealed = this.barrier.sealed;
+    const status = await this.seal.submitUnsealKey(key);
+    if (wasSealed && !status.sealed) {
+      try {
+        await this.postUnseal();
+      } catch (err) {
+        this.logger.error('post-unseal setup failed; sealing again', { error: err as Error });
+        await this.sealNode();
+        throw err;
+      }
+    }
+    return status;
+  }
+
+  /** Seal: stop backends, drop key material. */
+  async sealNode(): Promise<void> {
+    if (this.barrier.sealed) return;
+    await this.mounts.unload();
+    this.tokens.teardown();
+    this.generateRoot.cancel();
+    this.activeSince = undefined;
+    await this.seal.seal();
+    this.logger.info('core: vault is sealed');
+  }
+
+  private async postUnseal(): Promise<void> {
+    await this.tokens.setup();
+    this.cluster = await this.loadClusterInfo();
+    await this.mounts.load();
+    this.activeSince = new Date(this.clock.now());
+    this.logger.info('core: vault is unsealed');
+  }
+
+  private async loadClusterInfo(): Promise<ClusterInfo> {
+    const key = `${CLUSTER_INFO}info`;
+    const raw = await this.barrier.get(key);
+    let info = raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as ClusterInfo);
+    const wantName = this.configuredClusterName;
+    if (info === undefined || (wantName !== undefined && wantName !== '' && info.name !== wantName)) {
+      info = {
+        name: wantName || info?.name || `vault-cluster-${randomBase62(8).toLowerCase()}`,
+        id: info?.id ?? uuid(),
+      };
+      await this.barrier.put(key, Buffer.from(JSON.stringify(info)));
+    }
+    return info;
+  }
+
+  /** Release everything (process shutdown). */
+  async shutdown(): Promise<void> {
+    await this.sealNode();
+    await this.physical.close();
+  }
+}

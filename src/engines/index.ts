@@ -1,0 +1,28 @@
+/**
+ * The registry of built-in backends: mount type -> factory, with every path table the factory
+ * can produce. The router resolves mount types here; the overlap test walks every table here,
+ * so an engine or auth method joins both by adding one entry.
+ */
+import type { BackendFactory } from '../logical/backend.js';
+import type { PathDef } from '../framework/index.js';
+import { KV_V1_PATHS, KV_V2_PATHS, kvFactory, kvV1Factory, kvV2Factory } from './kv/index.js';
+
+export interface BackendRegistration {
+  /** Secrets engines mount below the root; auth methods below "auth/". */
+  readonly kind: 'secret' | 'auth';
+  readonly factory: BackendFactory;
+  /** Every path table this factory can build a backend from. */
+  readonly pathTables: readonly (readonly PathDef[])[];
+}
+
+export const BUILTIN_BACKENDS: ReadonlyMap<string, BackendRegistration> = new Map<string, BackendRegistration>([
+  ['kv', { kind: 'secret', factory: kvFactory, pathTables: [KV_V1_PATHS, KV_V2_PATHS] }],
+  ['generic', { kind: 'secret', factory: kvV1Factory, pathTables: [KV_V1_PATHS] }],
+  ['kv-v2', { kind: 'secret', factory: kvV2Factory, pathTables: [KV_V2_PATHS] }],
+]);
+
+/** The factory for a mount type of the given kind, or undefined when unknown. */
+export function builtinFactory(kind: BackendRegistration['kind'], type: string): BackendFactory | undefined {
+  const entry = BUILTIN_BACKENDS.get(type);
+  return entry !== undefined && entry.kind === kind ? entry.factory : undefined;
+}

@@ -1,0 +1,47 @@
+/**
+ * Validation of secret paths, shared by KV v1 and v2. A secret path becomes part of a storage
+ * key, so it must never name something outside the engine's own prefix ("..") nor produce
+ * keys that list ambiguously (empty segments). Unicode and spaces are ordinary characters.
+ */
+import { BadRequestError } from '../../errors.js';
+
+/** Well below the physical 2048-byte key limit, leaving room for the mount and engine prefixes. */
+export const MAX_PATH_BYTES = 1024;
+
+function checkSegments(path: string): void {
+  if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) {
+    throw new BadRequestError(`invalid path: longer than ${MAX_PATH_BYTES} bytes`);
+  }
+  if (path.includes('\0')) throw new BadRequestError('invalid path: contains a NUL character');
+  // A lone surrogate has no UTF-8 form, so the storage key could not round-trip.
+  if (/\p{Cs}/u.test(path)) throw new BadRequestError('invalid path: contains an unpaired surrogate');
+  for (const segment of path.split('/')) {
+    if (segment === '') throw new BadRequestError('invalid path: empty path segment');
+    if (segment === '.' || segment === '..') throw new BadRequestError('invalid path: relative paths are not supported');
+  }
+}
+
+/** A path naming one secret: non-empty, no leading or trailing slash. */
+export function checkSecretPath(path: string): string {
+  if (path === '') throw new BadRequestError('missing path');
+  checkSegments(path);
+  return path;
+}
+
+/** A folder to list: '' for the root, otherwise normalised to end with '/'. */
+export function listPrefix(path: string): string {
+  if (path === '' || path === '/') return '';
+  const folder = path.endsWith('/') ? path.slice(0, -1) : path;
+  checkSegments(folder);
+  return `${folder}/`;
+}
+
+/** Like checkSecretPath, but answers false instead of throwing (existence checks). */
+export function isValidSecretPath(path: string): boolean {
+  try {
+    checkSecretPath(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The rules of KV v2 versions: which settings apply (key metadata over engine config), when a
+ * version counts as deleted, how a new version is added and old ones pruned, and how versions
+ * are rendered in responses.
+ */
+import { BadRequestError } from '../../../errors.js';
+import { formatTime } from '../../../framework/index.js';
+import type { BatchOp } from '../../../storage/physical.js';
+import {
+  DEFAULT_MAX_VERSIONS,
+  deleteOp,
+  metadataKey,
+  newMetadata,
+  putOp,
+  versionKey,
+  type KeyMetadata,
+  type KvConfig,
+  type VersionRecord,
+} from './layout.js';
+
+export function effectiveMaxVersions(meta: KeyMetadata, config: KvConfig): number {
+  if (meta.maxVersions > 0) return meta.maxVersions;
+  if (config.maxVersions > 0) return config.maxVersions;
+  return DEFAULT_MAX_VERSIONS;
+}
+
+/** The key's delete_version_after, capped by the engine's when both are set. */
+export function effectiveDeleteAfter(meta: KeyMetadata | undefined, config: KvConfig): number {
+  const own = meta?.deleteVersionAfter ?? 0;
+  if (own > 0 && config.deleteVersionAfter > 0) return Math.min(own, config.deleteVersionAfter);
+  return own > 0 ? own : Math.max(0, config.deleteVersionAfter);
+}
+
+/** A version is deleted once its deletion time has come (soft delete or delete_version_after). */
+export function isDeleted(record: VersionRecord, now: number): boolean {
+  return record.deletionTime !== null && record.deletionTime <= now;
+}
+
+export function isReadable(record: VersionRecord, now: number): boolean {
+  return !record.destroyed && !isDeleted(record, now);
+}
+
+export function versionRecord(meta: KeyMetadata, version: number): VersionRecord | undefined {
+  return Object.prototype.hasOwnProperty.call(meta.versions, String(version)) ? meta.versions[String(version)] : undefined;
+}
+
+/** The per-version metadata block of data, subkeys and write responses. */
+export function versionMetadataResponse(meta: KeyMetadata, version: number, record: VersionRecord): Record<string, unknown> {
+  return {
+    created_time: formatTime(record.createdTime),
+    custom_metadata: meta.customMetadata,
+    deletion_time: record.deletionTime === null ? '' : formatTime(record.deletionTime),
+    destroyed: record.destroyed,
+    version,
+  };
+}
+
+/** Enforce check-and-set: required by key or engine, and must name the current version. */
+export function checkCas(meta: KeyMetadata | undefined, config: KvConfig, cas: number | undefined): void {
+  const required = config.casRequired || meta?.casRequired === true;
+  if (cas === undefined) {
+    if (required) throw new BadRequestError('check-and-set parameter required for this call');
+    return;
+  }
+  if (cas !== (meta?.currentVersion ?? 0)) {
+    throw new BadRequestError('check-and-set parameter did not match the current version');
+  }
+}
+
+export interface NewVersion {
+  readonly meta: KeyMetadata;
+  readonly version: number;
+  readonly record: VersionRecord;
+  /** Metadata put, version put, and deletes of pruned versions: apply as one batch. */
+  readonly ops: readonly BatchOp[];
+}
+
+/** Add a version holding data, pruning versions beyond max_versions. Does not write. */
+export function addVersion(
+  path: string,
+  existing: KeyMetadata | undefined,
+  config: KvConfig,
+  data: Record<string, unknown>,
+  now: number,
+): NewVersion {
+  const meta: KeyMetadata = existing === undefined ? newMetadata(now) : structuredClone(existing);
+  const version = meta.currentVersion + 1;
+  const deleteAfter = effectiveDeleteAfter(meta, config);
+  const record: VersionRecord = {
+    createdTime: now,
+    deletionTime: deleteAfter > 0 ? now + deleteAfter * 1000 : null,
+    destroyed: false,
+  };
+  meta.versions[String(version)] = record;
+  meta.currentVersion = version;
+  meta.updatedTime = now;
+
+  const ops: BatchOp[] = [putOp(versionKey(path, version), { data })];
+  const cutoff = version - effectiveMaxVersions(meta, config);
+  if (cutoff > 0) {
+    for (const key of Object.keys(meta.versions)) {
+      const n = Number(key);
+      if (n <= cutoff) {
+        delete meta.versions[key];
+        ops.push(deleteOp(versionKey(path, n)));
+      }
+    }
+    meta.oldestVersion = Math.max(meta.oldestVersion, cutoff + 1);
+  }
+  ops.push(putOp(metadataKey(path), meta));
+  return { meta, version, record, ops };
+}

@@ -1,0 +1,144 @@
+/**
+ * createBackend turns a path table into a LogicalBackend: route the relative path to the first
+ * matching pattern, validate fields, call the operation's handler. Tables are compiled once
+ * per table (not per mount) and every pattern is checked against the supported regex dialect
+ * and its declared fields at that moment, so a bad table fails at startup, not on a request.
+ */
+import { RouteNotFoundError, UnsupportedOperationError } from '../errors.js';
+import type {
+  BackendContext,
+  BackendRequest,
+  ExistenceResult,
+  LogicalBackend,
+  SpecialPaths,
+} from '../logical/backend.js';
+import type { Operation, Response } from '../logical/request.js';
+import { parseFields } from './field-data.js';
+import { helpResponse, pathHelp, rootHelp } from './help.js';
+import { PATH_OPERATIONS, type PathDef, type PathHandler } from './path.js';
+import { capturesOf, compilePattern, type CompiledPattern } from './patterns.js';
+
+export interface BackendDef {
+  readonly paths: readonly PathDef[];
+  readonly specialPaths?: SpecialPaths;
+  /** Backend-level help, shown for a help request at the mount root. */
+  readonly help: string;
+  readonly initialize?: (ctx: BackendContext) => Promise<void>;
+  readonly cleanup?: (ctx: BackendContext) => Promise<void>;
+}
+
+interface CompiledPath {
+  readonly def: PathDef;
+  readonly pattern: CompiledPattern;
+}
+
+interface RouteMatch {
+  readonly path: CompiledPath;
+  readonly captures: Record<string, string>;
+}
+
+const compiledTables = new WeakMap<readonly PathDef[], readonly CompiledPath[]>();
+
+function compileTable(paths: readonly PathDef[]): readonly CompiledPath[] {
+  const cached = compiledTables.get(paths);
+  if (cached !== undefined) return cached;
+  const compiled = paths.map((def) => {
+    const pattern = compilePattern(def.pattern);
+    for (const group of pattern.groups) {
+      if (!Object.prototype.hasOwnProperty.call(def.fields, group)) {
+        throw new Error(`pattern ${JSON.stringify(def.pattern)} captures ${group} but declares no such field`);
+      }
+    }
+    for (const op of Object.keys(def.operations)) {
+      if (!(PATH_OPERATIONS as readonly string[]).includes(op)) {
+        throw new Error(`pattern ${JSON.stringify(def.pattern)} declares unknown operation ${op}`);
+      }
+    }
+    return { def, pattern };
+  });
+  compiledTables.set(paths, compiled);
+  return compiled;
+}
+
+function route(table: readonly CompiledPath[], relativePath: string): RouteMatch | undefined {
+  for (const path of table) {
+    const m = path.pattern.regex.exec(relativePath);
+    if (m !== null) return { path, captures: capturesOf(m) };
+  }
+  return undefined;
+}
+
+/**
+ * The handler for an operation. Without an existence check the core cannot tell create from
+ * update, so (as in Vault) either one stands in for the other.
+ */
+function handlerFor(def: PathDef, op: Operation): PathHandler<PathDef['fields']> | undefined {
+  if (op === 'help' || op === 'renew' || op === 'revoke') return undefined;
+  const direct = def.operations[op];
+  if (direct !== undefined) return direct;
+  if (def.existenceCheck === undefined) {
+    if (op === 'create') return def.operations.update;
+    if (op === 'update') return def.operations.create;
+  }
+  return undefined;
+}
+
+function ignoredFieldsWarning(names: readonly string[]): string {
+  return `Endpoint ignored these unrecognized parameters: [${names.join(' ')}]`;
+}
+
+/** Attach a warning; a write that had nothing to say now answers with the warning itself. */
+function withWarning(resp: Response | undefined, op: Operation, warning: string): Response | undefined {
+  if (resp === undefined) {
+    // Reads and lists keep their 404; a warning must not turn "missing" into "found".
+    if (op === 'read' || op === 'list') return undefined;
+    return { warnings: [warning] };
+  }
+  return { ...resp, warnings: [...(resp.warnings ?? []), warning] };
+}
+
+export function createBackend(def: BackendDef, ctx: BackendContext): LogicalBackend {
+  const table = compileTable(def.paths);
+
+  const matchOrThrow = (req: BackendRequest): RouteMatch => {
+    const match = route(table, req.relativePath);
+    if (match === undefined) throw new RouteNotFoundError('unsupported path');
+    return match;
+  };
+
+  const backend: LogicalBackend = {
+    specialPaths: def.specialPaths ?? {},
+
+    async handleRequest(req: BackendRequest): Promise<Response | undefined> {
+      if (req.operation === 'help') {
+        if (req.relativePath === '') return helpResponse(rootHelp(def.help, def.paths));
+        const match = matchOrThrow(req);
+        return helpResponse(pathHelp(req.relativePath, match.path.def, `^${match.path.def.pattern}$`));
+      }
+      const match = matchOrThrow(req);
+      const handler = handlerFor(match.path.def, req.operation);
+      if (handler === undefined) throw new UnsupportedOperationError();
+      const { fields, unknown } = parseFields(match.path.def.fields, req.data, match.captures);
+      const resp = await handler(req, fields, ctx);
+      if (unknown.length === 0 || match.path.def.takesArbitraryInput === true) return resp;
+      return withWarning(resp, req.operation, ignoredFieldsWarning(unknown));
+    },
+
+    async existenceCheck(req: BackendRequest): Promise<ExistenceResult> {
+      const match = route(table, req.relativePath);
+      // An unknown path fails later, in handleRequest, with the proper error.
+      if (match === undefined || match.path.def.existenceCheck === undefined) return { supported: false, exists: false };
+      const { fields } = parseFields(match.path.def.fields, req.data, match.captures);
+      return { supported: true, exists: await match.path.def.existenceCheck(req, fields, ctx) };
+    },
+  };
+  if (def.initialize !== undefined) {
+    const init = def.initialize;
+    backend.initialize = () => init(ctx);
+  }
+  if (def.cleanup !== undefined) {
+    const cleanup = def.cleanup;
+    backend.cleanup = () => cleanup(ctx);
+  }
+  return backend;
+}

@@ -1,0 +1,185 @@
+/**
+ * Internal Response / error -> status, headers and bytes, in Vault's shapes. Pure functions: the
+ * listener writes what these return.
+ *
+ * Vault's conventions reproduced here:
+ *  - every envelope field is present; absent values are "" / 0 / false / null, never omitted;
+ *  - auth.token_policies and auth.identity_policies are left out when empty (Go omitempty);
+ *  - auth.metadata with no keys is null (a nil Go map);
+ *  - a response-wrapped answer carries only wrap_info (request_id "", data/auth/warnings null);
+ *  - no response: 404 {"errors":[]} for read and list, 204 otherwise; a response with no data,
+ *    auth, secret, wrap info or warnings is 204 too;
+ *  - errors: {"errors":[...]} with the error's status; unknown errors are a bare 500.
+ */
+import { isArcaError } from '../errors.js';
+import type { AuthBlock, Request, Response, WrapInfo } from '../logical/request.js';
+import type { HttpLogger } from './handler.js';
+
+export interface Rendered {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** undefined for bodiless answers (204). */
+  readonly body?: Buffer;
+}
+
+const JSON_TYPE = 'application/json';
+const BASE_HEADERS: Readonly<Record<string, string>> = { 'Cache-Control': 'no-store' };
+
+export function jsonAnswer(status: number, value: unknown, extra: Readonly<Record<string, string>> = {}): Rendered {
+  return {
+    status,
+    headers: { ...BASE_HEADERS, 'Content-Type': JSON_TYPE, ...extra },
+    body: Buffer.from(JSON.stringify(value), 'utf8'),
+  };
+}
+
+function noContent(extra: Readonly<Record<string, string>> = {}): Rendered {
+  return { status: 204, headers: { ...BASE_HEADERS, ...extra } };
+}
+
+/** Vault answers 204 for a response that carries nothing a client could read. */
+export function isEmptyResponse(resp: Response): boolean {
+  return (
+    resp.raw === undefined &&
+    (resp.data === undefined || resp.data === null) &&
+    resp.auth === undefined &&
+    resp.secret === undefined &&
+    resp.wrapInfo === undefined &&
+    (resp.warnings === undefined || resp.warnings.length === 0)
+  );
+}
+
+export function renderAuth(auth: AuthBlock): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    client_token: auth.clientToken,
+    accessor: auth.accessor,
+    policies: auth.policies,
+  };
+  if (auth.tokenPolicies.length > 0) out['token_policies'] = auth.tokenPolicies;
+  if (auth.identityPolicies !== undefined && auth.identityPolicies.length > 0) {
+    out['identity_policies'] = auth.identityPolicies;
+  }
+  out['metadata'] = Object.keys(auth.metadata).length > 0 ? auth.metadata : null;
+  out['lease_duration'] = auth.leaseDuration;
+  out['renewable'] = auth.renewable;
+  out['entity_id'] = auth.entityId;
+  out['token_type'] = auth.tokenType;
+  out['orphan'] = auth.orphan;
+  out['mfa_requirement'] = auth.mfaRequirement ?? null;
+  out['num_uses'] = auth.numUses ?? 0;
+  return out;
+}
+
+export function renderWrapInfo(wrap: WrapInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    token: wrap.token,
+    accessor: wrap.accessor,
+    ttl: wrap.ttl,
+    creation_time: wrap.creationTime,
+    creation_path: wrap.creationPath,
+  };
+  if (wrap.wrappedAccessor !== undefined && wrap.wrappedAccessor !== '') out['wrapped_accessor'] = wrap.wrappedAccessor;
+  return out;
+}
+
+/** Vault's response envelope, fields in Vault's order. */
+export function renderEnvelope(req: Request, resp: Response): Record<string, unknown> {
+  if (resp.wrapInfo !== undefined) {
+    return {
+      request_id: '',
+      lease_id: '',
+      renewable: false,
+      lease_duration: 0,
+      data: null,
+      wrap_info: renderWrapInfo(resp.wrapInfo),
+      warnings: null,
+      auth: null,
+      mount_type: '',
+    };
+  }
+  const secret = resp.secret;
+  return {
+    request_id: req.id,
+    lease_id: secret?.leaseId ?? '',
+    renewable: secret?.renewable ?? false,
+    lease_duration: secret?.ttl ?? 0,
+    data: resp.data ?? null,
+    wrap_info: null,
+    warnings: resp.warnings !== undefined && resp.warnings.length > 0 ? resp.warnings : null,
+    auth: resp.auth !== undefined ? renderAuth(resp.auth) : null,
+    mount_type: req.mountType ?? '',
+  };
+}
+
+function renderRaw(raw: NonNullable<Response['raw']>, extra: Readonly<Record<string, string>>): Rendered {
+  if (!Number.isInteger(raw.status) || raw.status < 200 || raw.status > 599) {
+    throw new Error(`raw response has invalid status ${String(raw.status)}`);
+  }
+  const { body } = raw;
+  let bytes: Buffer | undefined;
+  let type: string | undefined;
+  if (body === undefined || body === null) {
+    bytes = undefined;
+  } else if (Buffer.isBuffer(body) || body instanceof Uint8Array) {
+    bytes = Buffer.from(body);
+    type = 'application/octet-stream';
+  } else if (typeof body === 'string') {
+    bytes = Buffer.from(body, 'utf8');
+    type = 'text/plain; charset=utf-8';
+  } else {
+    bytes = Buffer.from(JSON.stringify(body), 'utf8');
+    type = JSON_TYPE;
+  }
+  const contentType = raw.contentType ?? type;
+  const headers: Record<string, string> = { ...BASE_HEADERS };
+  if (contentType !== undefined && bytes !== undefined) headers['Content-Type'] = contentType;
+  Object.assign(headers, extra);
+  if (raw.status === 204 || raw.status === 304) return { status: raw.status, headers };
+  return bytes === undefined ? { status: raw.status, headers } : { status: raw.status, headers, body: bytes };
+}
+
+/**
+ * Render what the core returned. Throws (plain Error) if the response cannot be serialised;
+ * the listener then answers with renderError.
+ */
+export function renderResponse(req: Request, resp: Response | undefined): Rendered {
+  if (resp === undefined) {
+    if (req.operation === 'read' || req.operation === 'list') return jsonAnswer(404, { errors: [] });
+    return noContent();
+  }
+  const extra = resp.headers ?? {};
+  if (resp.raw !== undefined) return renderRaw(resp.raw, extra);
+  if (isEmptyResponse(resp)) return noContent(extra);
+  return jsonAnswer(200, renderEnvelope(req, resp), extra);
+}
+
+export interface ErrorContext {
+  readonly requestId?: string;
+  readonly operation?: string;
+  readonly path?: string;
+}
+
+/**
+ * Render an error. ArcaErrors carry their status and client-safe messages; anything else is an
+ * internal error whose details go to the log only (never a message or stack to the client).
+ */
+export function renderError(err: unknown, log: HttpLogger, context: ErrorContext = {}): Rendered {
+  if (isArcaError(err) && Number.isInteger(err.status) && err.status >= 400 && err.status <= 599) {
+    if (err.status === 500) {
+      const cause = err.cause === undefined ? undefined : describe(err.cause);
+      log.error({ ...context, code: err.code, ...(cause === undefined ? {} : { cause }) }, 'request failed');
+    }
+    return jsonAnswer(err.status, { errors: err.errors });
+  }
+  log.error({ ...context, error: describe(err) }, 'internal error while handling request');
+  return jsonAnswer(500, { errors: ['internal error'] });
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
+  try {
+    return String(err);
+  } catch {
+    return 'unprintable error';
+  }
+}

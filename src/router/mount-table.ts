@@ -1,0 +1,279 @@
+/**
+ * The mount table: which backends are mounted where, persisted through the barrier in two
+ * tables (replicated and local, ARCHITECTURE.md §2), and mirrored into the Router and the
+ * KeyClassifier. Secrets engines and auth methods each have one MountTable instance.
+ */
+import type { Clock } from '../clock.js';
+import { BadRequestError } from '../errors.js';
+import type { BackendFactory, LogicalBackend, MountSettings } from '../logical/backend.js';
+import type { Storage } from '../logical/storage.js';
+import { StorageView } from '../logical/storage.js';
+import type { KeyClassifier } from '../storage/keys.js';
+import { uuid, randomBase62 } from '../util/random.js';
+import { defaultMountConfig, normalizeMountPath, type MountConfig, type MountEntry, type MountKind } from './mount-entry.js';
+import type { RouteEntry, Router } from './router.js';
+
+export interface SystemTTLs {
+  /** Seconds. */
+  readonly defaultLeaseTTL: number;
+  readonly maxLeaseTTL: number;
+}
+
+export interface MountTableOptions {
+  readonly kind: MountKind;
+  /** Where the replicated and the local tables are stored. */
+  readonly tableKey: string;
+  readonly localTableKey: string;
+  /** Routing prefix for this kind: '' for secrets engines, 'auth/' for auth methods. */
+  readonly routePrefix: string;
+  /** Physical data prefix: 'logical/' or 'auth/'. */
+  readonly dataPrefix: string;
+  /** Mounts that always exist and cannot be disabled or moved (e.g. sys/). */
+  readonly required: readonly Omit<MountEntry, 'uuid' | 'accessor'>[];
+  /** Paths (with trailing slash) no user mount may take or nest under. */
+  readonly protectedPaths: readonly string[];
+  readonly storage: Storage;
+  readonly router: Router;
+  readonly classifier: KeyClassifier;
+  readonly clock: Clock;
+  readonly ttls: SystemTTLs;
+  /** Factory for a mount type, or undefined when the type is unknown. */
+  readonly factoryFor: (type: string, options: Readonly<Record<string, string>>) => BackendFactory | undefined;
+}
+
+interface StoredTable {
+  type: 'mounts';
+  entries: MountEntry[];
+}
+
+export class MountTable {
+  private entries: MountEntry[] = [];
+
+  constructor(private readonly opts: MountTableOptions) {}
+
+  list(): readonly MountEntry[] {
+    return this.entries;
+  }
+
+  find(path: string): MountEntry | undefined {
+    const p = normalizeMountPath(path);
+    return this.entries.find((e) => e.path === p);
+  }
+
+  /** Load both tables after unseal, add missing required mounts, and start every backend. */
+  async load(): Promise<void> {
+    const stored = [...(await this.readTable(this.opts.tableKey)), ...(await this.readTable(this.opts.localTableKey))];
+    let changed = false;
+    for (const req of this.opts.required) {
+      if (!stored.some((e) => e.path === req.path)) {
+        stored.push(this.newEntry(req));
+        changed = true;
+      }
+    }
+    this.entries = stored;
+    if (changed) await this.persist();
+    for (const entry of this.entries) await this.start(entry);
+  }
+
+  /** Stop every backend of this table (on seal). */
+  async unload(): Promise<void> {
+    for (const entry of this.entries) {
+      const route = this.opts.router.remove(this.routePath(entry));
+      this.opts.classifier.removeMount(this.dataPath(entry));
+      await route?.backend.cleanup?.();
+    }
+    this.entries = [];
+  }
+
+  async mount(input: {
+    path: string;
+    type: string;
+    description?: string;
+    local?: boolean;
+    sealWrap?: boolean;
+    config?: Partial<MountConfig>;
+    options?: Record<string, string>;
+  }): Promise<MountEntry> {
+    const path = normalizeMountPath(input.path);
+    this.checkPathFree(path);
+    let type = input.type;
+    const options = { ...(input.options ?? {}) };
+    if (type === 'kv-v2') {
+      type = 'kv';
+      options['version'] = '2';
+    }
+    if (type === 'kv' && options['version'] === undefined) options['version'] = '1';
+    if (this.opts.factoryFor(type, options) === undefined) {
+      throw new BadRequestError(`plugin not found in the catalog: ${input.type}`);
+    }
+    const entry = this.newEntry({
+      path,
+      type,
+      description: input.description ?? '',
+      local: input.local ?? false,
+      seal_wrap: input.sealWrap ?? false,
+      external_entropy_access: false,
+      options,
+      config: { ...defaultMountConfig(), ...(input.config ?? {}) },
+    });
+    this.entries.push(entry);
+    try {
+      await this.start(entry);
+      await this.persist();
+    } catch (err) {
+      this.entries = this.entries.filter((e) => e !== entry);
+      const route = this.opts.router.remove(this.routePath(entry));
+      this.opts.classifier.removeMount(this.dataPath(entry));
+      await route?.backend.cleanup?.();
+      throw err;
+    }
+    return entry;
+  }
+
+  /** Disable a mount and delete all of its data. Missing mounts are not an error (as Vault). */
+  async unmount(pathIn: string): Promise<void> {
+    const path = normalizeMountPath(pathIn);
+    const entry = this.entries.find((e) => e.path === path);
+    if (entry === undefined) return;
+    if (this.isRequired(path)) throw new BadRequestError(`cannot unmount "${path}"`);
+    const route = this.opts.router.remove(this.routePath(entry));
+    await route?.backend.cleanup?.();
+    this.entries = this.entries.filter((e) => e !== entry);
+    await this.persist();
+    // Data goes after the table: a crash in between leaves unreachable data, never a dangling mount.
+    const view = new StorageView(this.opts.storage, this.dataPath(entry));
+    const keys = await view.listRecursive();
+    for (let i = 0; i < keys.length; i += 500) {
+      await view.batch(keys.slice(i, i + 500).map((key) => ({ type: 'delete' as const, key })));
+    }
+    this.opts.classifier.removeMount(this.dataPath(entry));
+  }
+
+  /** Move a mount; its data keeps its uuid-based storage, so nothing is copied. */
+  async remount(fromIn: string, toIn: string): Promise<MountEntry> {
+    const from = normalizeMountPath(fromIn);
+    const to = normalizeMountPath(toIn);
+    const entry = this.entries.find((e) => e.path === from);
+    if (entry === undefined) throw new BadRequestError(`no matching mount at "${from}"`);
+    if (this.isRequired(from)) throw new BadRequestError(`cannot remount "${from}"`);
+    this.checkPathFree(to);
+    const route = this.opts.router.remove(this.routePath(entry));
+    entry.path = to;
+    if (route !== undefined) this.opts.router.add({ ...route, prefix: this.routePath(entry), entry });
+    await this.persist();
+    return entry;
+  }
+
+  async tune(pathIn: string, change: { config?: Partial<MountConfig>; description?: string; options?: Record<string, string> }): Promise<MountEntry> {
+    const entry = this.find(pathIn);
+    if (entry === undefined) throw new BadRequestError(`cannot fetch mount entry for "${normalizeMountPath(pathIn)}"`);
+    const next: MountConfig = { ...entry.config, ...(change.config ?? {}) };
+    const sysMax = this.opts.ttls.maxLeaseTTL;
+    const max = next.max_lease_ttl || sysMax;
+    const def = next.default_lease_ttl || Math.min(this.opts.ttls.defaultLeaseTTL, max);
+    if (next.max_lease_ttl > sysMax) throw new BadRequestError('tuning of max_lease_ttl is greater than the system max_lease_ttl');
+    if (def > max) throw new BadRequestError('tuning of default_lease_ttl is greater than the max_lease_ttl');
+    entry.config = next;
+    if (change.description !== undefined) entry.description = change.description;
+    if (change.options !== undefined) {
+      if (entry.type === 'kv' && change.options['version'] !== undefined && change.options['version'] !== entry.options['version']) {
+        if (!(entry.options['version'] === '1' && change.options['version'] === '2')) {
+          throw new BadRequestError('cannot downgrade mount from KV v2 to KV v1');
+        }
+        entry.options = { ...entry.options, ...change.options };
+        await this.restart(entry);
+      } else {
+        entry.options = { ...entry.options, ...change.options };
+      }
+    }
+    await this.persist();
+    return entry;
+  }
+
+  settingsFor(entry: MountEntry): MountSettings {
+    const ttls = this.opts.ttls;
+    return {
+      get path() {
+        return entry.path;
+      },
+      type: entry.type,
+      accessor: entry.accessor,
+      uuid: entry.uuid,
+      local: entry.local,
+      get options() {
+        return entry.options;
+      },
+      defaultLeaseTTL: () => {
+        const max = entry.config.max_lease_ttl || ttls.maxLeaseTTL;
+        return Math.min(entry.config.default_lease_ttl || ttls.defaultLeaseTTL, max);
+      },
+      maxLeaseTTL: () => entry.config.max_lease_ttl || ttls.maxLeaseTTL,
+    };
+  }
+
+  private routePath(entry: MountEntry): string {
+    return this.opts.routePrefix + entry.path;
+  }
+
+  private dataPath(entry: MountEntry): string {
+    return `${this.opts.dataPrefix}${entry.uuid}/`;
+  }
+
+  private isRequired(path: string): boolean {
+    return this.opts.required.some((r) => r.path === path);
+  }
+
+  private checkPathFree(path: string): void {
+    if (path === '/' || path.split('/').slice(0, -1).some((s) => s === '' || s === '.' || s === '..')) {
+      throw new BadRequestError(`invalid mount path "${path}"`);
+    }
+    for (const p of this.opts.protectedPaths) {
+      if (path.startsWith(p) || p.startsWith(path)) throw new BadRequestError(`cannot mount under protected path "${p}"`);
+    }
+    const clash = this.entries.find((e) => e.path.startsWith(path) || path.startsWith(e.path));
+    if (clash !== undefined) {
+      throw new BadRequestError(
+        clash.path === path ? `path is already in use at ${path}` : `existing mount at ${clash.path}`,
+      );
+    }
+  }
+
+  private newEntry(base: Omit<MountEntry, 'uuid' | 'accessor'>): MountEntry {
+    return { ...base, options: { ...base.options }, config: { ...base.config }, uuid: uuid(), accessor: `${base.type}_${randomBase62(8).toLowerCase()}` };
+  }
+
+  private async start(entry: MountEntry): Promise<void> {
+    const factory = this.opts.factoryFor(entry.type, entry.options);
+    if (factory === undefined) throw new Error(`unknown mount type ${entry.type} at ${entry.path}`);
+    const storage = new StorageView(this.opts.storage, this.dataPath(entry));
+    const backend: LogicalBackend = await factory({ storage, mount: this.settingsFor(entry), clock: this.opts.clock });
+    this.opts.classifier.setMount(this.dataPath(entry), {
+      local: entry.local,
+      localPaths: backend.specialPaths.local ?? [],
+    });
+    await backend.initialize?.();
+    const route: RouteEntry = { prefix: this.routePath(entry), kind: this.opts.kind, entry, backend, storagePrefix: this.dataPath(entry) };
+    this.opts.router.add(route);
+  }
+
+  private async restart(entry: MountEntry): Promise<void> {
+    const route = this.opts.router.remove(this.routePath(entry));
+    await route?.backend.cleanup?.();
+    await this.start(entry);
+  }
+
+  private async readTable(key: string): Promise<MountEntry[]> {
+    const raw = await this.opts.storage.get(key);
+    if (raw === undefined) return [];
+    const table = JSON.parse(raw.toString('utf8')) as StoredTable;
+    return table.entries;
+  }
+
+  private async persist(): Promise<void> {
+    const enc = (entries: MountEntry[]): Buffer => Buffer.from(JSON.stringify({ type: 'mounts', entries } satisfies StoredTable));
+    await this.opts.storage.batch([
+      { type: 'put', key: this.opts.tableKey, value: enc(this.entries.filter((e) => !e.local)) },
+      { type: 'put', key: this.opts.localTableKey, value: enc(this.entries.filter((e) => e.local)) },
+    ]);
+  }
+}

@@ -1,0 +1,89 @@
+"""hvac (Debian's python3-hvac) against a real Arca server: init, unseal, mounts, KV v1/v2.
+
+Run by hvac.test.ts with VAULT_ADDR pointing at a fresh, uninitialised server.
+Exits non-zero with a message on the first failed expectation.
+"""
+import os
+import sys
+
+import hvac
+
+addr = os.environ["VAULT_ADDR"]
+client = hvac.Client(url=addr)
+
+
+def check(cond, msg):
+    if not cond:
+        print("FAILED: " + msg, file=sys.stderr)
+        sys.exit(1)
+
+
+check(client.sys.is_initialized() is False, "fresh server reports initialized")
+result = client.sys.initialize(secret_shares=3, secret_threshold=2)
+keys = result["keys"]
+root = result["root_token"]
+check(len(keys) == 3 and root.startswith("s."), "init result shape")
+check(client.sys.is_initialized() is True, "initialized after init")
+check(client.sys.is_sealed() is True, "sealed after init")
+
+status = client.sys.submit_unseal_key(keys[0])
+check(status["sealed"] is True and status["progress"] == 1, "progress after one key")
+status = client.sys.submit_unseal_keys(keys[1:3])
+check(status["sealed"] is False, "unsealed after threshold")
+
+health = client.sys.read_health_status(method="GET")
+check(health["initialized"] and not health["sealed"], "health")
+
+client.token = root
+check(client.is_authenticated(), "root token authenticates")
+
+client.sys.enable_secrets_engine("kv", path="kv1", options={"version": "1"})
+client.sys.enable_secrets_engine("kv", path="kv2", options={"version": "2"})
+mounts = client.sys.list_mounted_secrets_engines()
+data = mounts.get("data", mounts)
+check("kv1/" in data and "kv2/" in data, "mounts listed")
+
+client.secrets.kv.v1.create_or_update_secret(path="app/one", secret={"k": "v1"}, mount_point="kv1")
+read = client.secrets.kv.v1.read_secret(path="app/one", mount_point="kv1")
+check(read["data"] == {"k": "v1"}, "kv v1 round trip")
+listed = client.secrets.kv.v1.list_secrets(path="app", mount_point="kv1")
+check(listed["data"]["keys"] == ["one"], "kv v1 list")
+client.secrets.kv.v1.delete_secret(path="app/one", mount_point="kv1")
+
+client.secrets.kv.v2.create_or_update_secret(path="svc", secret={"pw": "a"}, mount_point="kv2")
+client.secrets.kv.v2.create_or_update_secret(path="svc", secret={"pw": "b"}, mount_point="kv2", cas=1)
+read = client.secrets.kv.v2.read_secret_version(path="svc", mount_point="kv2")
+check(read["data"]["data"] == {"pw": "b"} and read["data"]["metadata"]["version"] == 2, "kv v2 latest")
+read = client.secrets.kv.v2.read_secret_version(path="svc", version=1, mount_point="kv2")
+check(read["data"]["data"] == {"pw": "a"}, "kv v2 version 1")
+try:
+    client.secrets.kv.v2.create_or_update_secret(path="svc", secret={"pw": "c"}, mount_point="kv2", cas=1)
+    check(False, "cas mismatch accepted")
+except hvac.exceptions.InvalidRequest:
+    pass
+client.secrets.kv.v2.patch(path="svc", secret={"extra": "x"}, mount_point="kv2")
+read = client.secrets.kv.v2.read_secret_version(path="svc", mount_point="kv2")
+check(read["data"]["data"] == {"pw": "b", "extra": "x"}, "kv v2 patch")
+meta = client.secrets.kv.v2.read_secret_metadata(path="svc", mount_point="kv2")
+check(meta["data"]["current_version"] == 3, "kv v2 metadata")
+client.secrets.kv.v2.delete_latest_version_of_secret(path="svc", mount_point="kv2")
+client.secrets.kv.v2.undelete_secret_versions(path="svc", versions=[3], mount_point="kv2")
+client.secrets.kv.v2.destroy_secret_versions(path="svc", versions=[1], mount_point="kv2")
+listed = client.secrets.kv.v2.list_secrets(path="", mount_point="kv2")
+check(listed["data"]["keys"] == ["svc"], "kv v2 list")
+client.secrets.kv.v2.delete_metadata_and_all_versions(path="svc", mount_point="kv2")
+try:
+    client.secrets.kv.v2.read_secret_version(path="svc", mount_point="kv2")
+    check(False, "deleted secret still readable")
+except hvac.exceptions.InvalidPath:
+    pass
+
+client.sys.tune_mount_configuration(path="kv1", default_lease_ttl="1h")
+tuned = client.sys.read_mount_configuration(path="kv1")
+check(tuned["data"]["default_lease_ttl"] == 3600, "tune")
+client.sys.move_backend("kv1", "kv1-moved")
+client.sys.disable_secrets_engine("kv1-moved")
+
+client.sys.seal()
+check(client.sys.is_sealed() is True, "sealed via API")
+print("hvac: all checks passed")
