@@ -9,13 +9,14 @@ import { AesGcmBarrier } from '../barrier/aes-gcm-barrier.js';
 import { ShamirSeal } from '../barrier/seal.js';
 import { GenerateRoot } from '../barrier/generate-root.js';
 import type { Physical } from '../storage/physical.js';
-import { KeyClassifier, MOUNT_TABLE, LOCAL_MOUNT_TABLE } from '../storage/keys.js';
+import { AUTH_TABLE, KeyClassifier, LOCAL_AUTH_TABLE, LOCAL_MOUNT_TABLE, MOUNT_TABLE } from '../storage/keys.js';
+import { createTokenBackend } from '../token/token-backend.js';
 import { Router } from '../router/router.js';
 import { MountTable, type SystemTTLs } from '../router/mount-table.js';
 import { defaultMountConfig } from '../router/mount-entry.js';
 import { TokenStore } from '../token/token-store.js';
 import type { Logger } from '../util/logger.js';
-import { factoryFor } from './registry.js';
+import { builtinFactory } from '../engines/index.js';
 import type { BackendFactory } from '../logical/backend.js';
 import { randomBase62, uuid } from '../util/random.js';
 import { CLUSTER_INFO } from '../storage/keys.js';
@@ -48,6 +49,8 @@ export class Core {
   readonly router = new Router();
   readonly classifier = new KeyClassifier();
   readonly mounts: MountTable;
+  /** Auth methods, routed under auth/. */
+  readonly authMounts: MountTable;
   readonly ttls: SystemTTLs;
   readonly storageType: string;
   readonly apiAddr: string;
@@ -95,7 +98,33 @@ export class Core {
       classifier: this.classifier,
       clock: this.clock,
       ttls: this.ttls,
-      factoryFor: (type, options) => this.builtins.get(type) ?? factoryFor(type, options),
+      factoryFor: (type) => this.builtins.get(type) ?? builtinFactory('secret', type),
+    });
+    this.authMounts = new MountTable({
+      kind: 'auth',
+      tableKey: AUTH_TABLE,
+      localTableKey: LOCAL_AUTH_TABLE,
+      routePrefix: 'auth/',
+      dataPrefix: 'auth/',
+      required: [
+        {
+          path: 'token/',
+          type: 'token',
+          description: 'token based credentials',
+          local: false,
+          seal_wrap: false,
+          external_entropy_access: false,
+          options: {},
+          config: defaultMountConfig(),
+        },
+      ],
+      protectedPaths: [],
+      storage: this.barrier,
+      router: this.router,
+      classifier: this.classifier,
+      clock: this.clock,
+      ttls: this.ttls,
+      factoryFor: (type) => (type === 'token' ? (ctx) => createTokenBackend(this.tokens, ctx) : undefined),
     });
   }
 
@@ -155,6 +184,7 @@ export class Core {
   /** Seal: stop backends, drop key material. */
   async sealNode(): Promise<void> {
     if (this.barrier.sealed) return;
+    await this.authMounts.unload();
     await this.mounts.unload();
     this.tokens.teardown();
     this.generateRoot.cancel();
@@ -167,6 +197,7 @@ export class Core {
     await this.tokens.setup();
     this.cluster = await this.loadClusterInfo();
     await this.mounts.load();
+    await this.authMounts.load();
     this.activeSince = new Date(this.clock.now());
     this.logger.info('core: vault is unsealed');
   }

@@ -186,6 +186,13 @@ export async function parseRequest(msg: IncomingMessage, opts: ParseOptions): Pr
     clientToken,
     headers,
     wrapTTL,
-    remoteAddr: msg.socket?.remoteAddress ?? '',
+    remoteAddr: clientAddress(msg.socket?.remoteAddress),
   };
+}
+
+/** A dual-stack listener reports IPv4 clients as "::ffff:a.b.c.d"; CIDR checks want "a.b.c.d". */
+function clientAddress(address: string | undefined): string {
+  if (address === undefined) return '';
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return mapped === null ? address : mapped[1]!;
 }

@@ -143,7 +143,7 @@ test('kv v2 over HTTP: versions, cas, patch, delete/undelete/destroy, metadata',
 test('status codes and errors', async () => {
   let r = await call('GET', 'nope/thing');
   assert.equal(r.status, 404);
-  r = await call('GET', 'sys/mounts', undefined, { 'X-Vault-Token': 'wrong' });
+  r = await api(url, 'GET', 'sys/mounts', { token: 'wrong' });
   assert.equal(r.status, 403);
   assert.deepEqual(r.body, { errors: ['permission denied'] });
   r = await api(url, 'GET', 'sys/mounts', { headers: { Authorization: `Bearer ${ROOT}` } });

@@ -198,6 +198,22 @@ describe('connections', () => {
     }
   });
 
+  it('a dual-stack listener reports IPv4 clients without the ::ffff: prefix', async (t) => {
+    let l;
+    try {
+      l = await startListener({ address: '[::]:0', tlsDisable: true, maxRequestSize: 1024 }, { handle: async (req) => echo(req) }, new MemoryLogger());
+    } catch (err) {
+      t.skip(`no IPv6: ${(err as Error).message}`);
+      return;
+    }
+    try {
+      const r = echoed(await send(`http://127.0.0.1:${l.port}`, '/v1/four'));
+      assert.equal(r.remoteAddr, '127.0.0.1');
+    } finally {
+      await l.close();
+    }
+  });
+
   it('start-up errors are clear', async () => {
     const log = new MemoryLogger();
     const handler = { handle: async () => undefined };
