@@ -10,6 +10,7 @@
  * `-h`/`-help` are handled by the dispatcher before parsing, so they are not defined here.
  */
 import { parseDurationSeconds } from '../util/duration.js';
+import { wrapText } from './format.js';
 
 export type FlagKind = 'string' | 'bool' | 'int' | 'duration' | 'list' | 'map';
 
@@ -171,7 +172,7 @@ export class FlagSet {
       out.push(`${section}:`, '');
       for (const def of defs) {
         out.push(`  -${def.name}${placeholder(def)}`);
-        for (const line of wrap(def.usage, 70)) out.push(`      ${line}`);
+        for (const line of wrapText(def.usage, 70)) out.push(`      ${line}`);
         out.push('');
       }
     }
@@ -233,19 +234,4 @@ function placeholder(def: FlagDef): string {
     case 'string':
       return '=<string>';
   }
-}
-
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line === '' ? word : `${line} ${word}`;
-    }
-  }
-  if (line !== '') lines.push(line);
-  return lines;
 }

@@ -183,3 +183,19 @@ export function rfc822(iso: string): string {
   const two = (n: number): string => String(n).padStart(2, '0');
   return `${two(d.getUTCDate())} ${months[d.getUTCMonth()]!} ${two(d.getUTCFullYear() % 100)} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())} UTC`;
 }
+
+/** Greedy word wrap to lines of at most width characters (longer words stand alone). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}

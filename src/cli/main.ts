@@ -9,7 +9,7 @@ import type { Env } from './client-config.js';
 import { runServerCommand } from './commands/server.js';
 import { versionText } from './commands/version.js';
 import { FlagError } from './flags.js';
-import { columns } from './format.js';
+import { columns, wrapText } from './format.js';
 import { COMMANDS, COMMON_COMMANDS, GROUPS, SERVER_SYNOPSIS } from './registry.js';
 import { processUi, type Ui } from './ui.js';
 
@@ -138,5 +138,6 @@ export function groupHelp(group: string): string {
     else if (!subs.has(word)) subs.set(word, GROUPS.get(prefix + word)?.synopsis ?? '');
   }
   const entries = [...subs.entries()].sort(([a], [b]) => a.localeCompare(b));
-  return [`Usage: arca ${group} <subcommand> [options] [args]`, '', `  ${info?.description ?? ''}`, '', 'Subcommands:', listing(entries)].join('\n');
+  const description = wrapText(info?.description ?? '', 76).map((l) => `  ${l}`);
+  return [`Usage: arca ${group} <subcommand> [options] [args]`, '', ...description, '', 'Subcommands:', listing(entries)].join('\n');
 }

@@ -125,7 +125,8 @@ export async function runServer(args: string[]): Promise<number> {
   }
   for (const key of config.ignoredKeys) logger.warn('configuration key is accepted for compatibility and ignored', { key });
 
-  out.write(banner(node, config, level));
+  // One write, so a reader that sees the banner also sees the dev credentials.
+  let text = banner(node, config, level);
   if (node.dev !== undefined) {
     if (!flags.bool('dev-no-store-token')) {
       try {
@@ -134,7 +135,7 @@ export async function runServer(args: string[]): Promise<number> {
         logger.warn('could not store the dev root token in ~/.vault-token', { error: (e as Error).message });
       }
     }
-    out.write(
+    text +=
       [
         'WARNING! dev mode is enabled! In this mode, Arca runs entirely in-memory',
         'and starts unsealed with a single unseal key. The root token is already',
@@ -152,9 +153,9 @@ export async function runServer(args: string[]): Promise<number> {
         '',
         'Development mode should NOT be used in production installations!',
         '',
-      ].join('\n'),
-    );
+      ].join('\n');
   }
+  out.write(text);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -187,6 +187,43 @@ function writeRendered(res: http.ServerResponse, rendered: Rendered, closeAfter:
   }
 }
 
+/** Malformed HTTP: answer in JSON when the connection can take it, then close. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket | FramedSocket): void {
+  // Node keeps the response in flight on a connection as `_httpMessage`; writing our own bytes
+  // in the middle of it would corrupt it, so such a connection is just closed.
+  const inFlight = (socket as { _httpMessage?: unknown })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || (inFlight !== undefined && inFlight !== null)) {
+    socket.destroy();
+    return;
+  }
+  socket.write(clientErrorAnswer(err));
+  if (socket instanceof FramedSocket) socket.destroySoon();
+  else socket.end();
+}
+
+/**
+ * Shutdown: stop accepting, close idle keep-alive connections at once and every connection
+ * that becomes idle, and destroy whatever is still open after the grace period.
+ */
+function closer(server: http.Server, sockets: ReadonlySet<Socket>, graceMs: number): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= new Promise<void>((resolve) => {
+      const sweep = setInterval(() => server.closeIdleConnections(), 25);
+      const deadline = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, graceMs);
+      server.close(() => {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+    return closing;
+  };
+}
+
 export async function startListener(opts: ListenerOptions, handler: RequestHandler, log: HttpLogger): Promise<RunningListener> {
   const { host, port } = parseListenAddress(opts.address);
   const maxRequestSize = opts.maxRequestSize === 0 ? DEFAULT_MAX_REQUEST_SIZE : opts.maxRequestSize;
@@ -215,6 +252,11 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
     // Errors on these streams mean the client went away; the outcome is handled below.
     req.on('error', () => undefined);
     res.on('error', () => undefined);
+    // The inactivity timeout is for silent clients, not for a handler that is still working
+    // (the core bounds its own request duration): a 'timeout' listener on the response keeps
+    // node from destroying the connection until our answer is written.
+    const handlerRunning = (): void => undefined;
+    res.on('timeout', handlerRunning);
     let request: Request | undefined;
     let rendered: Rendered;
     let closeAfter = false;
@@ -233,6 +275,7 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
       rendered = renderError(err, log, context);
     }
     writeRendered(res, rendered, closeAfter, log);
+    res.off('timeout', handlerRunning);
   };
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -242,18 +285,7 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
     });
   });
 
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    // Node keeps the response in flight on a connection as `_httpMessage`; writing our own bytes
-    // in the middle of it would corrupt it, so such a connection is just closed.
-    const inFlight = (socket as { _httpMessage?: unknown })._httpMessage;
-    if (err.code === 'ECONNRESET' || !socket.writable || (inFlight !== undefined && inFlight !== null)) {
-      socket.destroy();
-      return;
-    }
-    socket.write(clientErrorAnswer(err));
-    if (socket instanceof FramedSocket) socket.destroySoon();
-    else socket.end();
-  });
+  server.on('clientError', answerClientError);
   // Failed TLS handshakes are the client's problem; tls already closed the socket.
   server.on('tlsClientError', () => undefined);
 
@@ -275,24 +307,6 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
   const url = `${tlsOptions === undefined ? 'http' : 'https'}://${urlHost}:${bound.port}`;
   log.info?.({ address: bound.address, port: bound.port, tls: tlsOptions !== undefined }, 'listener started');
 
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= new Promise<void>((resolve) => {
-      const graceMs = opts.closeGraceMs ?? 5_000;
-      // Connections that finish their request become idle and are closed on the next tick.
-      const sweep = setInterval(() => server.closeIdleConnections(), 25);
-      const deadline = setTimeout(() => {
-        for (const socket of sockets) socket.destroy();
-      }, graceMs);
-      server.close(() => {
-        clearInterval(sweep);
-        clearTimeout(deadline);
-        resolve();
-      });
-      server.closeIdleConnections();
-    });
-    return closing;
-  };
-
+  const close = closer(server, sockets, opts.closeGraceMs ?? 5_000);
   return { address: bound.address, port: bound.port, url, close };
 }

@@ -149,8 +149,12 @@ export function renderResponse(req: Request, resp: Response | undefined): Render
   }
   const extra = resp.headers ?? {};
   if (resp.raw !== undefined) return renderRaw(resp.raw, extra);
+  // Vault answers ?help=1 with the help fields at the top level, not inside an envelope.
+  if (req.operation === 'help' && resp.data !== undefined) return jsonAnswer(200, resp.data, extra);
   if (isEmptyResponse(resp)) return noContent(extra);
-  return jsonAnswer(200, renderEnvelope(req, resp), extra);
+  const envelope = renderEnvelope(req, resp);
+  const body = resp.legacyTopLevel && resp.data !== undefined ? { ...resp.data, ...envelope } : envelope;
+  return jsonAnswer(resp.statusCode ?? 200, body, extra);
 }
 
 export interface ErrorContext {

@@ -126,8 +126,9 @@ export function send(base: string, path: string, opts: SendOptions = {}): Promis
 
 /** The echoed Request of a 200 answer. */
 export function echoed(res: SimpleResponse): EchoedRequest {
-  const body = res.json() as { data: EchoedRequest };
-  return body.data;
+  const body = res.json() as { data?: EchoedRequest } & Partial<EchoedRequest>;
+  // Help answers carry their fields at the top level (as Vault's ?help=1 does), not in `data`.
+  return body.operation === 'help' ? (body as EchoedRequest) : (body.data as EchoedRequest);
 }
 
 /**

@@ -107,6 +107,24 @@ describe('connections', () => {
     }
   });
 
+  it('idle keep-alive connections are closed; a slow handler outlives the inactivity timeout', async () => {
+    const s = await startTestServer({ idleTimeoutMs: 100, inactivityTimeoutMs: 200 });
+    try {
+      s.behave(async (req) => {
+        await new Promise((r) => setTimeout(r, req.path === 'slow' ? 500 : 0));
+        return echo(req);
+      });
+      const started = Date.now();
+      const out = await rawExchange(s.listener.port, 'GET /v1/slow HTTP/1.1\r\nHost: x\r\n\r\n', { waitMs: 4_000 });
+      const elapsed = Date.now() - started;
+      assert.deepEqual(statusCodes(out), [200], 'answered although the handler took longer than the inactivity timeout');
+      // Node adds a one-second grace to the keep-alive timeout it announces.
+      assert.ok(elapsed >= 500 && elapsed < 3_000, `idle connection closed after ${elapsed} ms`);
+    } finally {
+      await s.listener.close();
+    }
+  });
+
   it('a client that disconnects before its answer is harmless', async () => {
     const s = await startTestServer();
     try {

@@ -1,0 +1,73 @@
+/**
+ * Load worker: a separate process that drives one load run with autocannon and prints the
+ * LoadResult as one JSON line. Run as `node load-worker.js '<LoadSpec JSON>'`; the server under
+ * test never shares a process (or an event loop) with the load.
+ */
+import autocannon from 'autocannon';
+import { type LoadResult, type LoadSpec, assertLoopback } from './load-spec.js';
+import { percentile } from './stats.js';
+
+/** Deterministic PRNG (xorshift32) so runs pick the same key sequence. */
+function keyPicker(count: number, seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x % count;
+  };
+}
+
+async function runOnce(spec: LoadSpec, seconds: number, maxRequests: number, measure: boolean): Promise<LoadResult> {
+  const pick = keyPicker(spec.keyCount ?? 1, 0x9e3779b9);
+  const templated = spec.path.includes('{i}');
+  const instance = autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    duration: seconds,
+    maxOverallRequests: Math.max(maxRequests, spec.connections),
+    timeout: 10,
+    method: spec.method,
+    headers: { ...spec.headers },
+    ...(spec.body !== undefined ? { body: spec.body } : {}),
+    requests: [
+      {
+        path: spec.path,
+        ...(templated ? { setupRequest: (req) => ({ ...req, path: spec.path.replace('{i}', String(pick())) }) } : {}),
+      },
+    ],
+  });
+  // Exact latencies (autocannon's own histogram has 1 ms resolution); bounded by maxRequests.
+  const latencies = new Float64Array(measure ? maxRequests + spec.connections : 0);
+  let n = 0;
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    if (status >= 200 && status < 300 && n < latencies.length) latencies[n++] = ms;
+  });
+  const r = await instance;
+  const sample = latencies.subarray(0, n);
+  return {
+    rps: r['2xx'] / r.duration,
+    p50: percentile(sample, 50),
+    p99: percentile(sample, 99),
+    ok: r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    seconds: r.duration,
+  };
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
+  assertLoopback(spec.url);
+  if (spec.warmupSeconds > 0) await runOnce(spec, spec.warmupSeconds, spec.maxRequests, false);
+  const result = await runOnce(spec, spec.durationSeconds, spec.maxRequests, true);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`load worker: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,23 @@
+/** Renders the results table printed at the end of a run. */
+
+export interface ReportRow {
+  readonly name: string;
+  readonly rps?: number;
+  readonly p50?: number;
+  readonly p99?: number;
+  /** "0.42x http-baseline" */
+  readonly versus?: string;
+  readonly memory?: string;
+  readonly target?: string;
+}
+
+const fmt = (v: number | undefined, digits: number): string =>
+  v === undefined || Number.isNaN(v) ? '-' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export function renderTable(rows: readonly ReportRow[]): string {
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio vs baseline', 'RSS', 'issue-8 target'];
+  const cells = rows.map((r) => [r.name, fmt(r.rps, 0), fmt(r.p50, 2), fmt(r.p99, 2), r.versus ?? '-', r.memory ?? '-', r.target ?? '']);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: readonly string[]): string => c.map((v, i) => (i === 0 || i >= 4 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}

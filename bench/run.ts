@@ -1,0 +1,94 @@
+/**
+ * Benchmark orchestrator: `npm run bench -- [--quick] [--only=name,...]`. Runs each scenario
+ * (servers and load in separate processes), prints medians, ratios against the baselines
+ * measured in this same run and the issue-8 targets, and writes JSON to bench/results/.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './lib/arca-server.js';
+import { parseArgs } from './lib/args.js';
+import { measureKvReadBytes } from './lib/kv-read-size.js';
+import { machineInfo } from './lib/machine.js';
+import { setProfileDir } from './lib/profiling.js';
+import { type ReportRow, renderTable } from './lib/report.js';
+import { ratio, round } from './lib/stats.js';
+import { selectScenarios } from './scenarios/index.js';
+import type { BenchContext, RunSettings, ScenarioResult, TargetCheck } from './scenarios/types.js';
+
+const FULL: RunSettings = { quick: false, reps: 3, warmupSeconds: 2, durationSeconds: 10, maxRequests: 500_000 };
+const QUICK: RunSettings = { quick: true, reps: 1, warmupSeconds: 1, durationSeconds: 3, maxRequests: 200_000 };
+
+interface Judged {
+  readonly result: ScenarioResult;
+  readonly baseline?: string;
+  readonly ratio?: number;
+  readonly target?: TargetCheck;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const settings = args.quick ? QUICK : FULL;
+  const scenarios = selectScenarios(args.only);
+  const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
+  let readBytes: Promise<number> | undefined;
+  const ctx: BenchContext = { settings, log, kvReadBytes: () => (readBytes ??= measureKvReadBytes()) };
+
+  const started = new Date();
+  const stamp = `${started.toISOString().replace(/[:.]/g, '-')}-${settings.quick ? 'quick' : 'full'}`;
+  const resultsDir = join(REPO_ROOT, 'bench', 'results');
+  if (args.cpuProf) {
+    const profiles = join(resultsDir, 'profiles', stamp);
+    mkdirSync(profiles, { recursive: true });
+    setProfileDir(profiles);
+    log(`server CPU profiles: ${profiles} (summarise with: node dist/bench/lib/profile-top.js FILE)`);
+  }
+  const t0 = Date.now();
+  const judged: Judged[] = [];
+  const byName = new Map<string, ScenarioResult>();
+  for (const s of scenarios) {
+    log(`> ${s.name}`);
+    const result = await s.run(ctx);
+    byName.set(s.name, result);
+    const base = s.baseline !== undefined ? byName.get(s.baseline) : undefined;
+    const target = s.target?.(result, base);
+    judged.push({
+      result,
+      ...(s.baseline !== undefined ? { baseline: s.baseline, ratio: ratio(result.median?.rps ?? Number.NaN, base?.median?.rps ?? Number.NaN) } : {}),
+      ...(target !== undefined ? { target } : {}),
+    });
+  }
+  const elapsedSeconds = (Date.now() - t0) / 1000;
+
+  const machine = machineInfo();
+  const rows: ReportRow[] = judged.map(({ result: r, baseline, ratio: q, target }) => ({
+    name: r.name,
+    ...(r.median !== undefined ? { rps: r.median.rps, p50: r.median.p50, p99: r.median.p99 } : {}),
+    ...(baseline !== undefined ? { versus: `${q === undefined || Number.isNaN(q) ? '-' : q.toFixed(2)}x ${baseline}` } : {}),
+    ...(r.memory !== undefined ? { memory: `${(r.memory.rssBytes / 2 ** 20).toFixed(0)} MiB / ${r.memory.entries.toLocaleString('en-US')}` } : {}),
+    ...(target !== undefined ? { target: `${target.met ? 'MET' : 'MISSED'}: ${target.text}` } : {}),
+  }));
+  const out = process.stdout;
+  out.write(`\nArca bench (${settings.quick ? 'quick' : 'full'}) ${started.toISOString()}\n`);
+  out.write(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}\n`);
+  out.write(`${settings.reps} x ${settings.durationSeconds} s per load scenario (medians), 64 connections, ${elapsedSeconds.toFixed(0)} s total\n\n`);
+  out.write(`${renderTable(rows)}\n`);
+  for (const { result } of judged) for (const note of result.notes) out.write(`  ${result.name}: ${note}\n`);
+
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${stamp}.json`);
+  const json = {
+    date: started.toISOString(),
+    mode: settings.quick ? 'quick' : 'full',
+    elapsedSeconds: round(elapsedSeconds, 1),
+    machine,
+    settings,
+    results: judged.map((j) => ({ ...j.result, baseline: j.baseline, ratio: j.ratio, target: j.target })),
+  };
+  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+  out.write(`\nresults: ${file}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

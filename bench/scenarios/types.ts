@@ -1,0 +1,56 @@
+/** The contract between the orchestrator (bench/run.ts) and each scenario. */
+import type { LoadResult } from '../lib/load-spec.js';
+
+export interface RunSettings {
+  readonly quick: boolean;
+  /** Measured repetitions per load scenario; the report shows their medians. */
+  readonly reps: number;
+  /** Warm-up before the first repetition (unmeasured), seconds. */
+  readonly warmupSeconds: number;
+  readonly durationSeconds: number;
+  /** Upper bound on requests in one measured repetition. */
+  readonly maxRequests: number;
+}
+
+export interface BenchContext {
+  readonly settings: RunSettings;
+  /** Byte size of a KV v2 read response for the standard secret (measured once per run). */
+  kvReadBytes(): Promise<number>;
+  /** Progress line on stderr (results go to stdout). */
+  log(msg: string): void;
+}
+
+/** Medians over the repetitions. */
+export interface Figures {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+export interface TargetCheck {
+  readonly text: string;
+  readonly met: boolean;
+}
+
+export interface ScenarioResult {
+  readonly name: string;
+  readonly title: string;
+  /** Load scenarios: every repetition, then the medians. */
+  readonly runs: readonly LoadResult[];
+  readonly median?: Figures;
+  /** Memory scenarios: resident set size in bytes and what it holds. */
+  readonly memory?: { readonly rssBytes: number; readonly entries: number; readonly storage: string };
+  readonly notes: readonly string[];
+}
+
+export interface Scenario {
+  readonly name: string;
+  /** Scenario whose median throughput this one is divided by (same run). */
+  readonly baseline?: string;
+  run(ctx: BenchContext): Promise<ScenarioResult>;
+  /**
+   * The issue-8 target, judged against this run's figures (and its baseline's); undefined when
+   * this run cannot judge it (e.g. quick mode measured fewer entries than the target names).
+   */
+  target?(result: ScenarioResult, baseline: ScenarioResult | undefined): TargetCheck | undefined;
+}
