@@ -82,11 +82,29 @@ export function keyValueTable(rows: readonly (readonly [string, string])[]): str
   return table(['Key', 'Value'], rows);
 }
 
-/** Key/Value rows of an object, keys sorted, values `%v`-formatted. */
+/** Keys whose numeric values are durations in seconds ("ttl", "token_period", "creation_ttl"...). */
+export function looksLikeDuration(key: string): boolean {
+  return /(^|_)(ttl|period|duration)$/.test(key) || key === 'lease_max' || key === 'ttl_max';
+}
+
+/**
+ * A value in a Key/Value table cell, as Vault's table formatter shows it: an empty string as
+ * "n/a" and a TTL-like field given in seconds as a duration ("768h").
+ */
+export function tableCell(key: string, value: unknown): string {
+  if (value === '') return 'n/a';
+  if (looksLikeDuration(key)) {
+    if (typeof value === 'number' && Number.isFinite(value)) return humanDuration(value);
+    if (typeof value === 'string' && /^[0-9]+$/.test(value)) return humanDuration(Number(value));
+  }
+  return formatValue(value);
+}
+
+/** Key/Value rows of an object, keys sorted, values formatted for a table cell. */
 export function objectRows(data: Readonly<Record<string, unknown>>): [string, string][] {
   return Object.keys(data)
     .sort()
-    .map((k) => [k, formatValue(data[k])]);
+    .map((k) => [k, tableCell(k, data[k])]);
 }
 
 function banner(title: string, width: number): string {

@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../../util/duration.js';
-import { sysData, type ApiClient } from '../client.js';
+import { sysData, toApiError, type ApiClient } from '../client.js';
 import {
   COMMAND_SECTION,
   CommandFailure,
@@ -275,11 +275,25 @@ export const secretsTuneCommand: Command = {
   },
 };
 
-async function waitForMove(client: ApiClient, id: string, what: string): Promise<void> {
+/**
+ * A server that returns a migration ID but has no status endpoint moved the mount before
+ * answering; confirm it from the mount table instead of failing a move that happened.
+ */
+async function confirmFromMountTable(client: ApiClient, from: string, to: string, id: string): Promise<void> {
+  const mounts = mountsFrom(sysData(await remote(`Error moving secrets engine ${from} to ${to}`, () => client.call('GET', 'sys/mounts'))));
+  if (mounts[to] === undefined || mounts[from] !== undefined) {
+    throw new CommandFailure(`Error moving secrets engine ${from} to ${to}: migration ${id} did not complete`, EXIT_REMOTE);
+  }
+}
+
+async function waitForMove(client: ApiClient, id: string, from: string, to: string): Promise<void> {
+  const what = `${from} to ${to}`;
   let delay = 50;
   for (let poll = 0; poll < MOVE_MAX_POLLS; poll++) {
-    const data = sysData(await remote(`Error moving secrets engine ${what}`, () => client.call('GET', `sys/remount/status/${id}`)));
-    const status = String(record(data['migration_info'])?.['status'] ?? '');
+    const res = await remote(`Error moving secrets engine ${what}`, () => client.send('GET', `sys/remount/status/${id}`));
+    if (res.status === 404 || res.status === 405) return confirmFromMountTable(client, from, to, id);
+    if (res.status < 200 || res.status >= 300) throw new CommandFailure(`Error moving secrets engine ${what}: ${toApiError(res).message}`, EXIT_REMOTE);
+    const status = String(record(sysData(res)['migration_info'])?.['status'] ?? '');
     if (status === 'success') return;
     if (status === 'failure') throw new CommandFailure(`Error moving secrets engine ${what}: migration ${id} failed`, EXIT_REMOTE);
     await sleep(delay);
@@ -312,7 +326,7 @@ export const secretsMoveCommand: Command = {
       return EXIT_OK;
     }
     inv.ui.out(`Started moving secrets engine ${what}, with migration ID ${id}`);
-    await waitForMove(client, id, what);
+    await waitForMove(client, id, from, to);
     inv.ui.out(`Success! Finished moving secrets engine ${what}, with migration ID ${id}`);
     return EXIT_OK;
   },
