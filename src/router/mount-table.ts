@@ -181,6 +181,9 @@ export class MountTable {
           throw new BadRequestError('cannot downgrade mount from KV v2 to KV v1');
         }
         entry.options = { ...entry.options, ...change.options };
+        // Persist v2 before the backend starts converting data: after a crash the table must
+        // already say v2, so the restarted v2 backend finishes the conversion.
+        await this.persist();
         await this.restart(entry);
       } else {
         entry.options = { ...entry.options, ...change.options };

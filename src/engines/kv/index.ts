@@ -9,7 +9,8 @@ import { kvV1Factory } from './v1/backend.js';
 import { kvV2Factory } from './v2/backend.js';
 
 export { KV_V1_PATHS, kvV1Factory } from './v1/backend.js';
-export { KV_V2_PATHS, KV_V2_SPECIAL_PATHS, kvV2Factory } from './v2/backend.js';
+export { KV_V2_PATHS, KV_V2_SPECIAL_PATHS, kvV2Factory, type KvV2Backend } from './v2/backend.js';
+export { UPGRADE_IN_PROGRESS_MESSAGE } from './v2/upgrade.js';
 
 export function kvFactory(ctx: BackendContext): LogicalBackend {
   const version = ctx.mount.options.version ?? '1';

@@ -1,9 +1,10 @@
 /** KV version 2: versioned secrets with metadata, check-and-set, soft delete and destroy. */
-import type { BackendContext, LogicalBackend, SpecialPaths } from '../../../logical/backend.js';
+import type { BackendContext, BackendRequest, LogicalBackend, SpecialPaths } from '../../../logical/backend.js';
 import { createBackend, type PathDef } from '../../../framework/index.js';
 import { configPath, subkeysPath } from './config-subkeys-paths.js';
 import { dataPath } from './data-path.js';
 import { metadataPath } from './metadata-path.js';
+import { V1Upgrade } from './upgrade.js';
 import { VERSION_OPERATION_PATHS } from './version-ops-paths.js';
 
 export const KV_V2_PATHS: readonly PathDef[] = [configPath, dataPath, ...VERSION_OPERATION_PATHS, metadataPath, subkeysPath];
@@ -22,6 +23,30 @@ individual versions; subkeys/ shows a version's structure without values; and
 config holds engine-wide defaults.
 `;
 
-export function kvV2Factory(ctx: BackendContext): LogicalBackend {
-  return createBackend({ paths: KV_V2_PATHS, specialPaths: KV_V2_SPECIAL_PATHS, help: KV_V2_HELP }, ctx);
+/** A KV v2 backend; its initialize converts any v1 data left by an in-place upgrade. */
+export interface KvV2Backend extends LogicalBackend {
+  initialize(): Promise<void>;
+  cleanup(): Promise<void>;
+  /** Resolves when no v1 conversion is running (for tests and orderly shutdown). */
+  upgradeSettled(): Promise<void>;
+}
+
+export function kvV2Factory(ctx: BackendContext): KvV2Backend {
+  const upgrade = new V1Upgrade(ctx);
+  const backend = createBackend({ paths: KV_V2_PATHS, specialPaths: KV_V2_SPECIAL_PATHS, help: KV_V2_HELP }, ctx);
+  // Every path is refused while v1 data is converted (help stays available), as in Vault.
+  return {
+    specialPaths: backend.specialPaths,
+    async handleRequest(req: BackendRequest) {
+      if (req.operation !== 'help') upgrade.check();
+      return backend.handleRequest(req);
+    },
+    async existenceCheck(req: BackendRequest) {
+      upgrade.check();
+      return backend.existenceCheck(req);
+    },
+    initialize: () => upgrade.start(),
+    cleanup: () => upgrade.stop(),
+    upgradeSettled: () => upgrade.settled(),
+  };
 }
