@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './lib/arca-server.js';
 import { parseArgs } from './lib/args.js';
 import { measureKvReadBytes } from './lib/kv-read-size.js';
-import { machineInfo } from './lib/machine.js';
+import { loadAverage, machineInfo } from './lib/machine.js';
 import { setProfileDir } from './lib/profiling.js';
 import { type ReportRow, renderTable } from './lib/report.js';
 import { ratio, round } from './lib/stats.js';
@@ -22,6 +22,8 @@ interface Judged {
   readonly result: ScenarioResult;
   readonly baseline?: string;
   readonly ratio?: number;
+  /** Baseline CPU per request / this scenario's. */
+  readonly cpuRatio?: number;
   readonly target?: TargetCheck;
 }
 
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
   const ctx: BenchContext = { settings, log, kvReadBytes: () => (readBytes ??= measureKvReadBytes()) };
 
   const started = new Date();
+  const loadBefore = loadAverage();
   const stamp = `${started.toISOString().replace(/[:.]/g, '-')}-${settings.quick ? 'quick' : 'full'}`;
   const resultsDir = join(REPO_ROOT, 'bench', 'results');
   if (args.cpuProf) {
@@ -53,23 +56,33 @@ async function main(): Promise<void> {
     const target = s.target?.(result, base);
     judged.push({
       result,
-      ...(s.baseline !== undefined ? { baseline: s.baseline, ratio: ratio(result.median?.rps ?? Number.NaN, base?.median?.rps ?? Number.NaN) } : {}),
+      ...(s.baseline !== undefined
+        ? {
+            baseline: s.baseline,
+            ratio: ratio(result.median?.rps ?? Number.NaN, base?.median?.rps ?? Number.NaN),
+            cpuRatio: ratio(base?.median?.cpuUs ?? Number.NaN, result.median?.cpuUs ?? Number.NaN),
+          }
+        : {}),
       ...(target !== undefined ? { target } : {}),
     });
   }
   const elapsedSeconds = (Date.now() - t0) / 1000;
+  const loadAfter = loadAverage();
 
   const machine = machineInfo();
-  const rows: ReportRow[] = judged.map(({ result: r, baseline, ratio: q, target }) => ({
+  const times = (q: number | undefined): string => (q === undefined || Number.isNaN(q) ? '-' : `${q.toFixed(2)}x`);
+  const rows: ReportRow[] = judged.map(({ result: r, baseline, ratio: q, cpuRatio, target }) => ({
     name: r.name,
     ...(r.median !== undefined ? { rps: r.median.rps, p50: r.median.p50, p99: r.median.p99 } : {}),
-    ...(baseline !== undefined ? { versus: `${q === undefined || Number.isNaN(q) ? '-' : q.toFixed(2)}x ${baseline}` } : {}),
+    ...(r.median?.cpuUs !== undefined ? { cpuUs: r.median.cpuUs } : {}),
+    ...(baseline !== undefined ? { versus: `${times(q)} ${baseline}`, cpuVersus: times(cpuRatio) } : {}),
     ...(r.memory !== undefined ? { memory: `${(r.memory.rssBytes / 2 ** 20).toFixed(0)} MiB / ${r.memory.entries.toLocaleString('en-US')}` } : {}),
     ...(target !== undefined ? { target: `${target.met ? 'MET' : 'MISSED'}: ${target.text}` } : {}),
   }));
   const out = process.stdout;
   out.write(`\nArca bench (${settings.quick ? 'quick' : 'full'}) ${started.toISOString()}\n`);
   out.write(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}\n`);
+  out.write(`load average (1 min) at start ${loadBefore}, at end ${loadAfter}${Math.max(loadBefore, loadAfter) > 1 ? ' (other work was running: figures are pessimistic)' : ''}\n`);
   out.write(`${settings.reps} x ${settings.durationSeconds} s per load scenario (medians), 64 connections, ${elapsedSeconds.toFixed(0)} s total\n\n`);
   out.write(`${renderTable(rows)}\n`);
   for (const { result } of judged) for (const note of result.notes) out.write(`  ${result.name}: ${note}\n`);
@@ -81,8 +94,9 @@ async function main(): Promise<void> {
     mode: settings.quick ? 'quick' : 'full',
     elapsedSeconds: round(elapsedSeconds, 1),
     machine,
+    loadAverage: { start: loadBefore, end: loadAfter },
     settings,
-    results: judged.map((j) => ({ ...j.result, baseline: j.baseline, ratio: j.ratio, target: j.target })),
+    results: judged.map((j) => ({ ...j.result, baseline: j.baseline, ratio: j.ratio, cpuRatio: j.cpuRatio, target: j.target })),
   };
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
   out.write(`\nresults: ${file}\n`);

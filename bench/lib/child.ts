@@ -12,6 +12,8 @@ export interface Child {
   output(): string;
   /** Resident set size in bytes, read from /proc/<pid>/status. */
   rss(): number;
+  /** CPU time (user + system, all threads) consumed so far, in seconds, from /proc/<pid>/stat. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function spawnNode(script: string, opts: SpawnOptions): Promise<Chi
     ready,
     output: () => out,
     rss: () => readRss(proc.pid),
+    cpuSeconds: () => readCpuSeconds(proc.pid),
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
@@ -77,6 +80,17 @@ function readRss(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? Number.NaN : Number(m[1]) * 1024;
+}
+
+/** Linux reports utime and stime in clock ticks, 100 per second on every common build. */
+const CLOCK_TICKS = 100;
+
+function readCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** Runs a script to completion and returns its stdout; killed if it outlives timeoutMs. */

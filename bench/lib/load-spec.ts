@@ -32,6 +32,12 @@ export interface LoadResult {
   readonly errors: number;
   readonly timeouts: number;
   readonly seconds: number;
+  /**
+   * CPU time (user + system, all threads) the server process spent per successful request
+   * during the run, microseconds. Filled in by the orchestrator, which can see the server's
+   * process; less sensitive than req/s to other work competing for this machine's two cores.
+   */
+  readonly cpuUsPerRequest?: number;
 }
 
 /** Guards the loopback-only rule before any socket is opened. */

@@ -1,5 +1,5 @@
 /** The machine facts a result is meaningless without. */
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 
 export interface MachineInfo {
   readonly cpuModel: string;
@@ -8,6 +8,14 @@ export interface MachineInfo {
   readonly platform: string;
   readonly kernel: string;
   readonly totalMemoryBytes: number;
+}
+
+/**
+ * 1-minute load average: other work on a 2-core machine (a parallel build or test run) skews
+ * every figure, so each run records how busy the machine was when it started and ended.
+ */
+export function loadAverage(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
 }
 
 export function machineInfo(): MachineInfo {

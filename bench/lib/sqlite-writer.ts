@@ -49,6 +49,7 @@ function main(): void {
 
     const latencies = new Float64Array(spec.maxWrites);
     let writes = 0;
+    const cpuBefore = process.cpuUsage();
     const start = process.hrtime.bigint();
     const deadline = start + BigInt(spec.seconds * 1e9);
     let now = start;
@@ -61,6 +62,7 @@ function main(): void {
       writes += spec.group;
     }
     const seconds = Number(now - start) / 1e9;
+    const cpu = process.cpuUsage(cpuBefore);
     const sample = latencies.subarray(0, writes);
     const result: LoadResult = {
       rps: writes / seconds,
@@ -71,6 +73,7 @@ function main(): void {
       errors: 0,
       timeouts: 0,
       seconds,
+      cpuUsPerRequest: writes > 0 ? (cpu.user + cpu.system) / writes : Number.NaN,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

@@ -17,7 +17,7 @@ export const httpBaseline: Scenario = {
     const child = await spawnNode(SERVER, { args: [String(bytes)], ready: /baseline listening (\d+)/, timeoutMs: 10_000 });
     try {
       const url = `http://127.0.0.1:${child.ready[0]!}`;
-      const { runs, median } = await measureLoad(ctx, 'http-baseline', { url, path: '/v1/secret/data/app/hot', method: 'GET', headers: { 'X-Vault-Token': 'root' } });
+      const { runs, median } = await measureLoad(ctx, 'http-baseline', child, { url, path: '/v1/secret/data/app/hot', method: 'GET', headers: { 'X-Vault-Token': 'root' } });
       return { name: this.name, title: `bare node:http, fixed ${bytes}-byte JSON body`, runs, median, notes: failureNotes(runs) };
     } finally {
       await child.stop();

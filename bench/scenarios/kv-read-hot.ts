@@ -13,7 +13,7 @@ export const kvReadHot: Scenario = {
     const server = await startDevServer();
     try {
       await apiOk(server.url, 'POST', kvDataPath(HOT_KEY), { token: server.token, body: { data: SECRET } });
-      const { runs, median } = await measureLoad(ctx, 'kv-read-hot', {
+      const { runs, median } = await measureLoad(ctx, 'kv-read-hot', server.child, {
         url: server.url,
         path: kvDataPath(HOT_KEY),
         method: 'GET',

@@ -16,7 +16,7 @@ export const kvWrite: Scenario = {
   async run(ctx) {
     const server = await startSqliteServer();
     try {
-      const { runs, median } = await measureLoad(ctx, 'kv-write-sqlite', {
+      const { runs, median } = await measureLoad(ctx, 'kv-write-sqlite', server.child, {
         url: server.url,
         path: kvDataPath('app/w{i}'),
         method: 'POST',

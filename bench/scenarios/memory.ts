@@ -12,7 +12,7 @@ import { startHostedNode } from '../lib/node-host-client.js';
 import type { BenchContext, Scenario, ScenarioResult, TargetCheck } from './types.js';
 
 export const FULL_ENTRIES = 1_000_000;
-export const QUICK_ENTRIES = 25_000;
+export const QUICK_ENTRIES = 10_000;
 const GIB = 1024 ** 3;
 /** Let the prefill's garbage settle before reading RSS. */
 const SETTLE_MS = 1000;

@@ -25,6 +25,8 @@ export interface Figures {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
+  /** Server CPU microseconds per request, where measured. */
+  readonly cpuUs?: number;
 }
 
 export interface TargetCheck {

@@ -154,7 +154,8 @@ export function outputField(inv: Invocation): string {
 /** Enforce Vault's argument-count messages ("Not enough arguments (expected 1, got 0)"). */
 export function expectArgs(inv: Invocation, min: number, max: number = min): void {
   const n = inv.args.length;
-  const expected = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min}-${max}`;
+  // Open-ended commands (read PATH [K=V...]) say "expected 1", as Vault's do.
+  const expected = min === max || max === Infinity ? `${min}` : `${min}-${max}`;
   if (n < min) throw usageFailure(`Not enough arguments (expected ${expected}, got ${n})`);
   if (n > max) throw usageFailure(`Too many arguments (expected ${expected}, got ${n})`);
 }

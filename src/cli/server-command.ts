@@ -70,6 +70,10 @@ function banner(node: RunningNode, config: ServerConfig, level: LogLevel): strin
 export async function runServer(args: string[]): Promise<number> {
   const out = process.stdout;
   const err = process.stderr;
+  if (args.includes('-h') || args.includes('-help') || args.includes('--help')) {
+    out.write(`Usage: arca server [options]\n\n  Start an Arca server from configuration files, or in dev mode.\n\n${serverFlags().help()}\n`);
+    return 0;
+  }
   let flags;
   try {
     flags = serverFlags().parse(args);

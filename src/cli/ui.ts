@@ -80,8 +80,9 @@ export class StreamUi implements Ui {
     this.claimStdin();
     const input = this.stdin;
     if (input.setRawMode === undefined) return Promise.reject(new Error('stdin is not a terminal'));
-    this.stderr.write(prompt);
+    // Raw mode first: a key typed the moment the prompt shows must already be unechoed.
     input.setRawMode(true);
+    this.stderr.write(prompt);
     input.setEncoding('utf8');
     input.resume();
     return new Promise<string>((resolve, reject) => {

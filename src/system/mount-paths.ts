@@ -110,6 +110,7 @@ function mountMap(table: MountTable): Response {
 
 export function mountPaths(core: Core): PathDef[] {
   const table = core.mounts;
+  const migrations = new Map<string, { source_mount: string; target_mount: string; status: string }>();
   return [
     definePath({
       pattern: 'mounts',
@@ -204,11 +205,28 @@ export function mountPaths(core: Core): PathDef[] {
             throw new BadRequestError('moving auth mounts is not supported by this server yet');
           }
           await table.remount(from, to);
-          return { data: { migration_id: uuid() } };
+          // Moves are synchronous here; the id lets clients poll sys/remount/status as in Vault.
+          const id = uuid();
+          migrations.set(id, { source_mount: normalizeMountPath(from), target_mount: normalizeMountPath(to), status: 'success' });
+          if (migrations.size > 100) migrations.delete(migrations.keys().next().value!);
+          return { data: { migration_id: id } };
         },
       },
       synopsis: 'Move a secrets engine to a new path.',
       description: 'The data moves with the mount; it is not copied.',
+    }),
+    definePath({
+      pattern: 'remount/status/(?<migration_id>[^/]+)',
+      fields: { migration_id: { type: 'string', description: 'The id sys/remount returned.' } },
+      operations: {
+        read: async (_req, f) => {
+          const info = migrations.get(f.get('migration_id'));
+          if (info === undefined) return undefined;
+          return { data: { migration_id: f.get('migration_id'), migration_info: info } };
+        },
+      },
+      synopsis: 'Status of a mount move.',
+      description: 'Moves complete before sys/remount answers; the status is kept for the last 100 moves.',
     }),
     definePath({
       pattern: 'internal/ui/mounts',

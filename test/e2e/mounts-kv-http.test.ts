@@ -68,6 +68,9 @@ test('enable, tune, move and disable a mount', async () => {
   assert.equal(r.status, 204);
   r = await call('POST', 'sys/remount', { from: 'team-a', to: 'team-b' });
   assert.equal(r.status, 200);
+  const migration = await call('GET', `sys/remount/status/${r.body.data.migration_id}`);
+  assert.equal(migration.status, 200);
+  assert.deepEqual(migration.body.data.migration_info, { source_mount: 'team-a/', target_mount: 'team-b/', status: 'success' });
   r = await call('GET', 'team-b/creds');
   assert.equal(r.status, 200);
   assert.deepEqual(r.body.data, { user: 'alice', n: 1 });
