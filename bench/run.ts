@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const out = process.stdout;
   out.write(`\nArca bench (${settings.quick ? 'quick' : 'full'}) ${started.toISOString()}\n`);
   out.write(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}\n`);
-  out.write(`load average (1 min) at start ${loadBefore}, at end ${loadAfter}${Math.max(loadBefore, loadAfter) > 1 ? ' (other work was running: figures are pessimistic)' : ''}\n`);
+  out.write(`load average (1 min) at start ${loadBefore}, at end ${loadAfter}${loadBefore > 1 ? ' (other work was running at start: figures are pessimistic)' : ''}\n`);
   out.write(`${settings.reps} x ${settings.durationSeconds} s per load scenario (medians), 64 connections, ${elapsedSeconds.toFixed(0)} s total\n\n`);
   out.write(`${renderTable(rows)}\n`);
   for (const { result } of judged) for (const note of result.notes) out.write(`  ${result.name}: ${note}\n`);
@@ -103,6 +103,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;
 });
