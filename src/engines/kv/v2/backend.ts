@@ -6,6 +6,7 @@ import { dataPath } from './data-path.js';
 import { metadataPath } from './metadata-path.js';
 import { V1Upgrade } from './upgrade.js';
 import { VERSION_OPERATION_PATHS } from './version-ops-paths.js';
+import { KeyedMutex } from '../../../util/keyed-mutex.js';
 
 export const KV_V2_PATHS: readonly PathDef[] = [configPath, dataPath, ...VERSION_OPERATION_PATHS, metadataPath, subkeysPath];
 
@@ -33,13 +34,17 @@ export interface KvV2Backend extends LogicalBackend {
 
 export function kvV2Factory(ctx: BackendContext): KvV2Backend {
   const upgrade = new V1Upgrade(ctx);
+  const writes = new KeyedMutex();
   const backend = createBackend({ paths: KV_V2_PATHS, specialPaths: KV_V2_SPECIAL_PATHS, help: KV_V2_HELP }, ctx);
   // Every path is refused while v1 data is converted (help stays available), as in Vault.
   return {
     specialPaths: backend.specialPaths,
     async handleRequest(req: BackendRequest) {
       if (req.operation !== 'help') upgrade.check();
-      return backend.handleRequest(req);
+      if (!isMutation(req.operation)) return backend.handleRequest(req);
+      // Writes read metadata, then commit a new version: one secret's writes must not interleave,
+      // or two writers would both create version N+1 (a lost update) and check-and-set would race.
+      return writes.run(secretKey(req.relativePath), () => backend.handleRequest(req));
     },
     async existenceCheck(req: BackendRequest) {
       upgrade.check();
@@ -49,4 +54,14 @@ export function kvV2Factory(ctx: BackendContext): KvV2Backend {
     cleanup: () => upgrade.stop(),
     upgradeSettled: () => upgrade.settled(),
   };
+}
+
+function isMutation(op: BackendRequest['operation']): boolean {
+  return op === 'create' || op === 'update' || op === 'patch' || op === 'delete';
+}
+
+/** The secret a path acts on: "data/a/b", "metadata/a/b", "destroy/a/b" all lock "a/b". */
+function secretKey(relativePath: string): string {
+  const slash = relativePath.indexOf('/');
+  return slash === -1 ? relativePath : relativePath.slice(slash + 1).replace(/\/+$/, '');
 }
