@@ -17,7 +17,7 @@ import { DecryptionError, KEY_LENGTH, decryptWith, encryptWith } from './aead.js
 import { ownedCopy } from './bytes.js';
 import { AlreadyInitializedError, BarrierIntegrityError, InvalidRootKeyError, NotInitializedError, ReservedKeyError } from './errors.js';
 import { Keyring } from './keyring.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../util/serial-queue.js';
 
 export { encryptWith, decryptWith } from './aead.js';
 

@@ -10,7 +10,7 @@ import { SealedError } from '../errors.js';
 import { ownedCopy, zeroAll } from './bytes.js';
 import { GenerateRootError, NotInitializedError, UnsealFailedError } from './errors.js';
 import { type ShamirSeal, checkShareLength, containsShare } from './seal.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../util/serial-queue.js';
 
 /** Length of the OTP and of the root token it masks ("s." + 24 characters). */
 export const OTP_LENGTH = 26;

@@ -17,7 +17,7 @@ import type { AesGcmBarrier } from './aes-gcm-barrier.js';
 import { ownedCopy, randomKey, zeroAll } from './bytes.js';
 import { AlreadyInitializedError, InvalidUnsealKeyError, NotInitializedError, SealConfigError, UnsealFailedError } from './errors.js';
 import { MAX_PARTS, ShamirError, combine, split } from './shamir.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../util/serial-queue.js';
 
 /** Shortest and longest unseal share accepted (a 32-byte key plus Shamir's one x byte). */
 export const MIN_SHARE_LENGTH = 16;

@@ -97,3 +97,20 @@ export function listOneLevel(scan: KeyScan, prefix: string, after: string, limit
     inclusive = true;
   }
 }
+
+/**
+ * One level of an unordered set of full keys, for small in-memory stores (test doubles):
+ * the same walk and order as the real backends.
+ */
+export function oneLevelOf(keys: Iterable<string>, prefix: string): string[] {
+  const sorted = [...keys].filter((k) => k.startsWith(prefix)).sort(compareKeys);
+  const scan: KeyScan = function* (from, inclusive, below) {
+    for (const k of sorted) {
+      const c = compareKeys(k, from);
+      if (c < 0 || (c === 0 && !inclusive)) continue;
+      if (below !== undefined && compareKeys(k, below) >= 0) return;
+      yield k;
+    }
+  };
+  return listOneLevel(scan, prefix, '', Number.POSITIVE_INFINITY);
+}

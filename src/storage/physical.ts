@@ -43,27 +43,3 @@ export function checkKey(key: string): void {
   // A lone surrogate has no UTF-8 form: SQLite would store U+FFFD instead, so the key would change.
   if (/\p{Cs}/u.test(key)) throw new InvalidKeyError('storage key contains an unpaired surrogate');
 }
-
-/**
- * Reduce a sorted list of full keys under prefix to one level, Vault-style.
- * Shared by backends that store full keys (inmem, sqlite, postgresql).
- */
-export function oneLevel(prefix: string, sortedKeys: Iterable<string>): string[] {
-  const out: string[] = [];
-  let lastFolder: string | undefined;
-  for (const key of sortedKeys) {
-    const rest = key.slice(prefix.length);
-    const slash = rest.indexOf('/');
-    if (slash === -1) {
-      out.push(rest);
-    } else {
-      const folder = rest.slice(0, slash + 1);
-      if (folder !== lastFolder) {
-        out.push(folder);
-        lastFolder = folder;
-      }
-    }
-  }
-  // A leaf "a" sorts before "a/x"; but "a-b" sorts between them, so folders can repeat: dedupe + sort.
-  return [...new Set(out)].sort();
-}

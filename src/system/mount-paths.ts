@@ -11,6 +11,7 @@ import { normalizeMountPath } from '../router/mount-entry.js';
 import type { MountTable } from '../router/mount-table.js';
 import { parseDurationSeconds } from '../util/duration.js';
 import { uuid } from '../util/random.js';
+import { VERSION } from '../version.js';
 
 /** A mount as sys/mounts renders it. */
 export function renderMount(e: MountEntry): Record<string, unknown> {
@@ -30,7 +31,7 @@ export function renderMount(e: MountEntry): Record<string, unknown> {
     local: e.local,
     options: e.type === 'system' && Object.keys(e.options).length === 0 ? null : e.options,
     plugin_version: '',
-    running_plugin_version: e.type === 'system' ? '' : `v${'0.1.0'}+builtin.arca`,
+    running_plugin_version: e.type === 'system' ? '' : `v${VERSION}+builtin.arca`,
     running_sha256: '',
     seal_wrap: e.seal_wrap,
     type: e.type,

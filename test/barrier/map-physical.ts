@@ -3,7 +3,8 @@
  * storage conformance suite). `failNextBatch` makes the next batch reject before applying
  * anything, to check that callers rely on batch atomicity.
  */
-import { type BatchOp, type Physical, checkKey, oneLevel } from '../../src/storage/physical.js';
+import { type BatchOp, type Physical, checkKey } from '../../src/storage/physical.js';
+import { oneLevelOf } from '../../src/storage/one-level.js';
 
 export class MapPhysical implements Physical {
   readonly data = new Map<string, Buffer>();
@@ -31,8 +32,7 @@ export class MapPhysical implements Physical {
 
   async list(prefix: string): Promise<string[]> {
     this.open();
-    const keys = [...this.data.keys()].filter((k) => k.startsWith(prefix)).sort();
-    return oneLevel(prefix, keys);
+    return oneLevelOf(this.data.keys(), prefix);
   }
 
   async listPage(prefix: string, after: string, limit: number): Promise<string[]> {

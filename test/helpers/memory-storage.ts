@@ -4,7 +4,8 @@
  * tests prove atomicity: a failed batch applies nothing.
  */
 import type { Storage } from '../../src/logical/storage.js';
-import { oneLevel, type BatchOp } from '../../src/storage/physical.js';
+import type { BatchOp } from '../../src/storage/physical.js';
+import { oneLevelOf } from '../../src/storage/one-level.js';
 
 export class MemoryStorage implements Storage {
   readonly entries = new Map<string, Buffer>();
@@ -33,8 +34,7 @@ export class MemoryStorage implements Storage {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const keys = [...this.entries.keys()].filter((k) => k.startsWith(prefix)).sort();
-    return oneLevel(prefix, keys);
+    return oneLevelOf(this.entries.keys(), prefix);
   }
 
   async batch(ops: readonly BatchOp[]): Promise<void> {

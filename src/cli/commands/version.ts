@@ -1,10 +1,10 @@
 /** `arca version`: the CLI's own version, as "Arca v<version>" (Vault prints "Vault v..."). */
 import { expectArgs, type Command } from '../command.js';
 import { FlagSet } from '../flags.js';
-import { packageVersion } from '../package-info.js';
+import { VERSION } from '../../version.js';
 
 export function versionText(): string {
-  return `Arca v${packageVersion()}`;
+  return `Arca v${VERSION}`;
 }
 
 export const versionCommand: Command = {

@@ -1,7 +1,8 @@
 /**
- * Runs async operations one at a time, in call order. The seal and the barrier's rotation are
- * read-modify-write sequences across awaits; two interleaved unseal submissions or rotations
- * would otherwise both read the same state.
+ * Runs async operations one at a time, in call order (KeyedMutex does the same per key). The
+ * seal, the barrier's rotation and the mount tables are read-modify-write sequences across
+ * awaits; two interleaved unseal submissions, rotations or mounts would otherwise both read the
+ * same state.
  */
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
