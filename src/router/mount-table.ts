@@ -10,6 +10,7 @@ import type { Storage } from '../logical/storage.js';
 import { StorageView } from '../logical/storage.js';
 import type { KeyClassifier } from '../storage/keys.js';
 import { uuid, randomBase62 } from '../util/random.js';
+import { SerialQueue } from '../util/serial-queue.js';
 import { defaultMountConfig, normalizeMountPath, type MountConfig, type MountEntry, type MountKind } from './mount-entry.js';
 import type { RouteEntry, Router } from './router.js';
 
@@ -48,8 +49,38 @@ interface StoredTable {
 
 export class MountTable {
   private entries: MountEntry[] = [];
+  /** Table changes read, change and persist `entries` across awaits: one at a time. */
+  private readonly changes = new SerialQueue();
 
   constructor(private readonly opts: MountTableOptions) {}
+
+  /** Load both tables after unseal, add missing required mounts, and start every backend. */
+  load(): Promise<void> {
+    return this.changes.run(() => this.loadNow());
+  }
+
+  /** Stop every backend of this table (on seal). */
+  unload(): Promise<void> {
+    return this.changes.run(() => this.unloadNow());
+  }
+
+  mount(input: Parameters<MountTable['mountNow']>[0]): Promise<MountEntry> {
+    return this.changes.run(() => this.mountNow(input));
+  }
+
+  /** Disable a mount and delete all of its data. Missing mounts are not an error (as Vault). */
+  unmount(path: string): Promise<void> {
+    return this.changes.run(() => this.unmountNow(path));
+  }
+
+  /** Move a mount; its data keeps its uuid-based storage, so nothing is copied. */
+  remount(from: string, to: string): Promise<MountEntry> {
+    return this.changes.run(() => this.remountNow(from, to));
+  }
+
+  tune(path: string, change: Parameters<MountTable['tuneNow']>[1]): Promise<MountEntry> {
+    return this.changes.run(() => this.tuneNow(path, change));
+  }
 
   list(): readonly MountEntry[] {
     return this.entries;
@@ -60,8 +91,7 @@ export class MountTable {
     return this.entries.find((e) => e.path === p);
   }
 
-  /** Load both tables after unseal, add missing required mounts, and start every backend. */
-  async load(): Promise<void> {
+  private async loadNow(): Promise<void> {
     const stored = [...(await this.readTable(this.opts.tableKey)), ...(await this.readTable(this.opts.localTableKey))];
     let changed = false;
     for (const req of this.opts.required) {
@@ -75,8 +105,7 @@ export class MountTable {
     for (const entry of this.entries) await this.start(entry);
   }
 
-  /** Stop every backend of this table (on seal). */
-  async unload(): Promise<void> {
+  private async unloadNow(): Promise<void> {
     for (const entry of this.entries) {
       const route = this.opts.router.remove(this.routePath(entry));
       this.opts.classifier.removeMount(this.dataPath(entry));
@@ -85,7 +114,7 @@ export class MountTable {
     this.entries = [];
   }
 
-  async mount(input: {
+  private async mountNow(input: {
     path: string;
     type: string;
     description?: string;
@@ -130,8 +159,7 @@ export class MountTable {
     return entry;
   }
 
-  /** Disable a mount and delete all of its data. Missing mounts are not an error (as Vault). */
-  async unmount(pathIn: string): Promise<void> {
+  private async unmountNow(pathIn: string): Promise<void> {
     const path = normalizeMountPath(pathIn);
     const entry = this.entries.find((e) => e.path === path);
     if (entry === undefined) return;
@@ -149,8 +177,7 @@ export class MountTable {
     this.opts.classifier.removeMount(this.dataPath(entry));
   }
 
-  /** Move a mount; its data keeps its uuid-based storage, so nothing is copied. */
-  async remount(fromIn: string, toIn: string): Promise<MountEntry> {
+  private async remountNow(fromIn: string, toIn: string): Promise<MountEntry> {
     const from = normalizeMountPath(fromIn);
     const to = normalizeMountPath(toIn);
     const entry = this.entries.find((e) => e.path === from);
@@ -164,7 +191,7 @@ export class MountTable {
     return entry;
   }
 
-  async tune(pathIn: string, change: { config?: Partial<MountConfig>; description?: string; options?: Record<string, string> }): Promise<MountEntry> {
+  private async tuneNow(pathIn: string, change: { config?: Partial<MountConfig>; description?: string; options?: Record<string, string> }): Promise<MountEntry> {
     const entry = this.find(pathIn);
     if (entry === undefined) throw new BadRequestError(`cannot fetch mount entry for "${normalizeMountPath(pathIn)}"`);
     const next: MountConfig = { ...entry.config, ...(change.config ?? {}) };
