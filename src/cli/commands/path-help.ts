@@ -1,5 +1,5 @@
 /** `arca path-help PATH`: the help text a backend declares for a path (GET <path>?help=1). */
-import { EXIT_OK, baseFlags, clientFor, expectArgs, outputFormat, remote, sanitizePath, type Command } from '../command.js';
+import { baseFlags, clientFor, expectArgs, outputFormat, remote, sanitizePath, type Command } from '../command.js';
 import { asSecret } from '../client.js';
 import { formatValue } from '../format.js';
 import { printStructuredOr } from '../secret-output.js';

@@ -67,7 +67,6 @@ function snapshot(storage: MemoryStorage): Map<string, string> {
   return new Map([...storage.entries].map(([k, v]) => [k, v.toString('hex')]));
 }
 
-const T0 = '2026-01-01T00:00:00Z';
 
 const SECRETS: Record<string, Record<string, unknown>> = {
   plain: { password: 'hunter2' },

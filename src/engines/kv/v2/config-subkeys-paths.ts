@@ -8,7 +8,7 @@ import { formatDuration } from '../../../util/duration.js';
 import { checkSecretPath } from '../secret-path.js';
 import { subkeys } from './json-merge.js';
 import { KvStore } from './layout.js';
-import { isReadable, versionMetadataResponse, versionRecord } from './versions.js';
+import { readVersion } from './versions.js';
 
 const configFields = {
   max_versions: {
@@ -82,16 +82,11 @@ export const subkeysPath = definePath({
       const path = checkSecretPath(f.get('path'));
       const depth = f.get('depth');
       if (depth < 0) throw new BadRequestError('depth must be greater than or equal to 0');
-      const store = new KvStore(ctx.storage);
-      const meta = await store.metadata(path);
-      if (meta === undefined) return undefined;
-      const version = f.get('version') === 0 ? meta.currentVersion : f.get('version');
-      const record = versionRecord(meta, version);
-      if (record === undefined) return undefined;
-      const metadata = versionMetadataResponse(meta, version, record);
-      const stored = isReadable(record, ctx.clock.now()) ? await store.version(path, version) : undefined;
-      if (stored === undefined) return { statusCode: 404, data: { subkeys: null, metadata } };
-      return { data: { subkeys: subkeys(stored.data, depth), metadata } };
+      const found = await readVersion(new KvStore(ctx.storage), path, f.get('version'), ctx.clock.now());
+      if (found === undefined) return undefined;
+      const { data, metadata } = found;
+      if (data === undefined) return { statusCode: 404, data: { subkeys: null, metadata } };
+      return { data: { subkeys: subkeys(data, depth), metadata } };
     },
   },
   synopsis: 'Read the structure of a secret entry from the Key-Value store with the values removed.',

@@ -14,6 +14,7 @@ import {
   checkCas,
   isDeleted,
   isReadable,
+  readVersion,
   versionMetadataResponse,
   versionRecord,
 } from './versions.js';
@@ -47,17 +48,12 @@ function casOption(f: DataFields): number | undefined {
 
 async function readData(f: DataFields, ctx: BackendContext): Promise<Response | undefined> {
   const path = checkSecretPath(f.get('path'));
-  const store = new KvStore(ctx.storage);
-  const meta = await store.metadata(path);
-  if (meta === undefined) return undefined;
-  const version = f.get('version') === 0 ? meta.currentVersion : f.get('version');
-  const record = versionRecord(meta, version);
-  if (record === undefined) return undefined;
-  const metadata = versionMetadataResponse(meta, version, record);
-  const stored = isReadable(record, ctx.clock.now()) ? await store.version(path, version) : undefined;
+  const found = await readVersion(new KvStore(ctx.storage), path, f.get('version'), ctx.clock.now());
+  if (found === undefined) return undefined;
+  const { data, metadata } = found;
   // Deleted or destroyed: 404, but with the version's metadata so clients can tell why.
-  if (stored === undefined) return { statusCode: 404, data: { data: null, metadata } };
-  return { data: { data: stored.data, metadata } };
+  if (data === undefined) return { statusCode: 404, data: { data: null, metadata } };
+  return { data: { data, metadata } };
 }
 
 async function commitVersion(

@@ -16,6 +16,7 @@ import {
   type KeyMetadata,
   type KvConfig,
   type VersionRecord,
+  type KvStore,
 } from './layout.js';
 
 export function effectiveMaxVersions(meta: KeyMetadata, config: KvConfig): number {
@@ -109,4 +110,24 @@ export function addVersion(
   }
   ops.push(putOp(metadataKey(path), meta));
   return { meta, version, record, ops };
+}
+
+/**
+ * A version for reading (0 = the current one): undefined when the key or version does not
+ * exist; `data` undefined when the version is deleted, destroyed or expired at `now`, so
+ * callers answer 404 with the version's metadata as Vault does.
+ */
+export async function readVersion(
+  store: KvStore,
+  path: string,
+  requested: number,
+  now: number,
+): Promise<{ metadata: Record<string, unknown>; data: Record<string, unknown> | undefined } | undefined> {
+  const meta = await store.metadata(path);
+  if (meta === undefined) return undefined;
+  const version = requested === 0 ? meta.currentVersion : requested;
+  const record = versionRecord(meta, version);
+  if (record === undefined) return undefined;
+  const stored = isReadable(record, now) ? await store.version(path, version) : undefined;
+  return { metadata: versionMetadataResponse(meta, version, record), data: stored?.data };
 }
