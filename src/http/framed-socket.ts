@@ -37,12 +37,22 @@ export class FramedSocket extends Duplex {
     this.inner.resume();
   }
 
+  // Writes pass straight through with the socket's own backpressure: the next chunk is accepted
+  // as soon as the socket buffers this one (not when the kernel has taken it), and a response's
+  // header and body chunks go out corked, as one write. A write to a vanished client is not an
+  // error of ours: the socket's close handler tears this wrapper down.
   override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.inner.write(chunk, encoding, (err) => {
-      // A write to a vanished client is not an error of ours; the close handler tears down.
-      if (err) this.destroy();
-      callback();
-    });
+    if (this.inner.write(chunk, encoding)) callback();
+    else this.inner.once('drain', () => callback());
+  }
+
+  override _writev(chunks: { chunk: Buffer; encoding: BufferEncoding }[], callback: (error?: Error | null) => void): void {
+    this.inner.cork();
+    let flowing = true;
+    for (const { chunk, encoding } of chunks) flowing = this.inner.write(chunk, encoding);
+    this.inner.uncork();
+    if (flowing) callback();
+    else this.inner.once('drain', () => callback());
   }
 
   override _final(callback: (error?: Error | null) => void): void {
