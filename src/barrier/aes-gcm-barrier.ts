@@ -18,6 +18,7 @@ import { ownedCopy } from './bytes.js';
 import { AlreadyInitializedError, BarrierIntegrityError, InvalidRootKeyError, NotInitializedError, ReservedKeyError } from './errors.js';
 import { Keyring } from './keyring.js';
 import { SerialQueue } from '../util/serial-queue.js';
+import { DEFAULT_READ_CACHE_LIMITS, ReadCache, type ReadCacheLimits } from './read-cache.js';
 
 export { encryptWith, decryptWith } from './aead.js';
 
@@ -43,11 +44,15 @@ interface Unsealed {
 export class AesGcmBarrier implements Storage {
   private state: Unsealed | undefined;
   private readonly rotations = new SerialQueue();
+  private readonly cache: ReadCache;
 
   constructor(
     private readonly physical: Physical,
     private readonly clock: Clock = systemClock,
-  ) {}
+    cacheLimits: ReadCacheLimits = DEFAULT_READ_CACHE_LIMITS,
+  ) {
+    this.cache = new ReadCache(cacheLimits);
+  }
 
   get sealed(): boolean {
     return this.state === undefined;
@@ -117,6 +122,7 @@ export class AesGcmBarrier implements Storage {
     const state = this.state;
     if (state === undefined) return;
     this.state = undefined;
+    this.cache.clear();
     state.keyring.zero();
     state.rootKey.fill(0);
   }
@@ -154,21 +160,32 @@ export class AesGcmBarrier implements Storage {
   async get(key: string): Promise<Buffer | undefined> {
     this.unsealed();
     checkNotReserved(key);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const ticket = this.cache.ticket();
     const raw = await this.physical.get(key);
     if (raw === undefined) return undefined;
-    return this.decryptEntry(key, raw);
+    const plain = this.decryptEntry(key, raw);
+    this.cache.fill(key, plain, ticket);
+    return plain;
   }
 
   async put(key: string, value: Buffer): Promise<void> {
     this.unsealed();
     checkNotReserved(key);
-    await this.physical.put(key, this.encryptEntry(key, value));
+    const entry = this.encryptEntry(key, value);
+    await this.cache.write([key], () => this.physical.put(key, entry));
   }
 
   async delete(key: string): Promise<void> {
     this.unsealed();
     checkNotReserved(key);
-    await this.physical.delete(key);
+    await this.cache.write([key], () => this.physical.delete(key));
+  }
+
+  /** Forget cached plaintext of keys written below the barrier (replication applies WAL entries there). */
+  invalidate(keys: Iterable<string>): void {
+    this.cache.invalidate(keys);
   }
 
   /** Keys are not encrypted, so listing passes through (still refused while sealed). */
@@ -182,7 +199,10 @@ export class AesGcmBarrier implements Storage {
     this.unsealed();
     for (const op of ops) checkNotReserved(op.key);
     const sealedOps = ops.map((op): BatchOp => (op.type === 'put' ? { type: 'put', key: op.key, value: this.encryptEntry(op.key, op.value) } : op));
-    await this.physical.batch(sealedOps);
+    await this.cache.write(
+      ops.map((op) => op.key),
+      () => this.physical.batch(sealedOps),
+    );
   }
 
   private encryptEntry(key: string, value: Buffer): Buffer {
