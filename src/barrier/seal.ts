@@ -141,9 +141,8 @@ export class ShamirSeal {
       if (config === undefined) throw new NotInitializedError();
       if (!this.barrier.sealed) return this.progressFor(config);
       checkShareLength(key);
-      if (containsShare(this.parts, key)) {
-        throw new InvalidUnsealKeyError('invalid key: given key has already been provided during this unseal operation');
-      }
+      // A share given again (a retried request, an operator pasting twice) counts once, as in Vault.
+      if (containsShare(this.parts, key)) return this.progressFor(config);
       if (this.parts.length === 0) this.nonce = randomUUID();
       this.parts.push(ownedCopy(key));
       if (this.parts.length < config.secretThreshold) return this.progressFor(config);
