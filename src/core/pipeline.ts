@@ -51,7 +51,7 @@ export class Pipeline {
       if (supported && !exists) breq.operation = 'create';
     }
 
-    if (breq.auth !== undefined) this.authorize(breq, matchesAny(special.root, breq.relativePath));
+    if (breq.auth !== undefined) this.authorize(breq);
 
     return backend.handleRequest(breq);
   }
@@ -70,10 +70,10 @@ export class Pipeline {
   }
 
   /**
-   * Issue 2 knows only root tokens; the ACL step (policies, sudo on root paths) replaces this
-   * check when the policy store arrives.
+   * Only root tokens exist so far; the ACL step (src/policy, with sudo for the backend's root
+   * paths) replaces this check when the token store issues other tokens.
    */
-  private authorize(req: BackendRequest, _rootPath: boolean): void {
+  private authorize(req: BackendRequest): void {
     if (!req.auth?.root) throw new PermissionDeniedError();
   }
 }

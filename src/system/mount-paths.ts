@@ -236,7 +236,9 @@ export function mountPaths(core: Core): PathDef[] {
         read: async () => {
           const secret: Record<string, unknown> = {};
           for (const e of table.list()) secret[e.path] = renderMount(e);
-          return { data: { secret, auth: {} } };
+          const auth: Record<string, unknown> = {};
+          for (const e of core.authMounts.list()) auth[e.path] = renderMount(e);
+          return { data: { secret, auth } };
         },
       },
       synopsis: 'Mounts visible to the caller (UI and CLI helper).',

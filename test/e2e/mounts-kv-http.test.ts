@@ -33,6 +33,12 @@ test('dev mode: unsealed, secret/ is KV v2, banner printed', async () => {
   // legacy top-level copy for old clients
   assert.equal(r.body['secret/'].type, 'kv');
   assert.equal(typeof r.body.request_id, 'string');
+  const ui = await call('GET', 'sys/internal/ui/mounts');
+  assert.equal(ui.body.data.secret['secret/'].type, 'kv');
+  assert.equal(ui.body.data.auth['token/'].type, 'token');
+  const self = await call('GET', 'auth/token/lookup-self');
+  assert.equal(self.status, 200);
+  assert.deepEqual(self.body.data.policies, ['root']);
   assert.equal(r.body.lease_id, '');
   assert.equal(r.body.renewable, false);
 });
