@@ -177,5 +177,16 @@ export async function runServer(args: string[]): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // SIGHUP reloads, as in Vault (certificate rotation); it must never stop the server.
+    process.on('SIGHUP', () => {
+      logger.info('reload triggered', { signal: 'SIGHUP' });
+      for (const l of node.listeners) {
+        if (!l.config.tls.enabled) continue;
+        l.reloadTls().then(
+          () => logger.info('listener TLS material reloaded', { address: l.address }),
+          (e: unknown) => logger.error('listener TLS reload failed; keeping the previous certificate', { address: l.address, error: (e as Error).message }),
+        );
+      }
+    });
   });
 }

@@ -60,6 +60,8 @@ export interface RunningListener {
   /** Base URL clients use, e.g. "https://127.0.0.1:8200". */
   readonly url: string;
   close(): Promise<void>;
+  /** Re-read the certificate, key and client CA files (SIGHUP); new connections use them. */
+  reloadTls(): Promise<void>;
 }
 
 export const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024;
@@ -308,5 +310,11 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
   log.info?.({ address: bound.address, port: bound.port, tls: tlsOptions !== undefined }, 'listener started');
 
   const close = closer(server, sockets, opts.closeGraceMs ?? 5_000);
-  return { address: bound.address, port: bound.port, url, close };
+  const reloadTls = async (): Promise<void> => {
+    if (tlsOptions === undefined) return;
+    // Validated in full before use: a bad new file leaves the running certificate in place.
+    const next = await loadTlsOptions(opts);
+    (server as https.Server).setSecureContext(next);
+  };
+  return { address: bound.address, port: bound.port, url, close, reloadTls };
 }

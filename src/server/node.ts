@@ -17,6 +17,7 @@ export interface RunningListener {
   readonly url: string;
   readonly address: string;
   close(): Promise<void>;
+  reloadTls(): Promise<void>;
 }
 
 export interface RunningNode {
@@ -93,7 +94,7 @@ export async function startNode(
         httpLog,
       );
       const address = started.address.includes(':') ? `[${started.address}]:${started.port}` : `${started.address}:${started.port}`;
-      listeners.push({ config: l, url: started.url, address, close: () => started.close() });
+      listeners.push({ config: l, url: started.url, address, close: () => started.close(), reloadTls: () => started.reloadTls() });
     }
   } catch (err) {
     for (const l of listeners) await l.close();
