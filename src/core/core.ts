@@ -15,6 +15,7 @@ import { Router } from '../router/router.js';
 import { MountTable, type SystemTTLs } from '../router/mount-table.js';
 import { defaultMountConfig } from '../router/mount-entry.js';
 import { TokenStore } from '../token/token-store.js';
+import { PolicyStore } from '../policy/policy-store.js';
 import type { Logger } from '../util/logger.js';
 import { builtinFactory } from '../engines/index.js';
 import type { BackendFactory } from '../logical/backend.js';
@@ -46,6 +47,7 @@ export class Core {
   readonly seal: ShamirSeal;
   readonly generateRoot: GenerateRoot;
   readonly tokens: TokenStore;
+  readonly policies: PolicyStore;
   readonly router = new Router();
   readonly classifier = new KeyClassifier();
   readonly mounts: MountTable;
@@ -73,6 +75,7 @@ export class Core {
     this.barrier = new AesGcmBarrier(opts.physical);
     this.seal = new ShamirSeal(opts.physical, this.barrier);
     this.tokens = new TokenStore(this.barrier, this.clock);
+    this.policies = new PolicyStore(this.barrier);
     this.generateRoot = new GenerateRoot(this.seal, async () => (await this.tokens.createRoot()).token);
     this.mounts = new MountTable({
       kind: 'secret',
@@ -124,7 +127,7 @@ export class Core {
       classifier: this.classifier,
       clock: this.clock,
       ttls: this.ttls,
-      factoryFor: (type) => (type === 'token' ? (ctx) => createTokenBackend(this.tokens, ctx) : undefined),
+      factoryFor: (type) => (type === 'token' ? (ctx) => createTokenBackend(this.tokens, ctx) : builtinFactory('auth', type)),
     });
   }
 
@@ -187,6 +190,7 @@ export class Core {
     await this.authMounts.unload();
     await this.mounts.unload();
     this.tokens.teardown();
+    this.policies.teardown();
     this.generateRoot.cancel();
     this.activeSince = undefined;
     await this.seal.seal();
@@ -195,6 +199,7 @@ export class Core {
 
   private async postUnseal(): Promise<void> {
     await this.tokens.setup();
+    await this.policies.setup();
     this.cluster = await this.loadClusterInfo();
     await this.mounts.load();
     await this.authMounts.load();

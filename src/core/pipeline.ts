@@ -1,19 +1,29 @@
 /**
  * The request pipeline: small named steps run in order for every request.
  *   seal-exempt dispatch -> seal check -> route -> token -> existence check -> ACL -> backend
+ *   -> login registration -> (after the response) spent-token revocation
  * Cross-cutting checks live here, never in handlers. Later steps (audit, leases, wrapping,
  * forwarding) slot in between without handlers noticing.
  */
 import { PermissionDeniedError, RouteNotFoundError, SealedError } from '../errors.js';
 import type { BackendRequest, LogicalBackend } from '../logical/backend.js';
-import type { CallerAuth, Request, Response } from '../logical/request.js';
+import type { Request, Response } from '../logical/request.js';
 import type { Match } from '../router/router.js';
-import type { TokenEntry } from '../token/token-store.js';
+import { callerFromEntry } from '../token/caller.js';
+import { issueLoginToken } from '../token/login.js';
+import { addressAllowed } from '../util/cidr.js';
 import type { Core } from './core.js';
 import { matchesAny } from './special-paths.js';
 
 /** sys/ paths served while sealed or uninitialised (relative to sys/). */
 const SEAL_EXEMPT = ['init', 'seal-status', 'unseal', 'health'];
+
+/** What the token step learned, kept for the steps after the backend. */
+interface TokenUse {
+  readonly idHash: string;
+  /** This request was the token's last allowed use: revoke it when the request is done. */
+  readonly exhausted: boolean;
+}
 
 /** Implements the HTTP shell's RequestHandler (structurally; the core does not import HTTP). */
 export class Pipeline {
@@ -42,18 +52,22 @@ export class Pipeline {
     const backend = match.route.backend;
     const special = backend.specialPaths;
 
-    if (!matchesAny(special.unauthenticated, breq.relativePath)) {
-      breq.auth = await this.authenticate(req.clientToken);
+    let use: TokenUse | undefined;
+    if (!matchesAny(special.unauthenticated, breq.relativePath)) use = await this.authenticate(breq);
+    try {
+      if (breq.operation === 'update') {
+        const { supported, exists } = await backend.existenceCheck(breq);
+        if (supported && !exists) breq.operation = 'create';
+      }
+
+      if (breq.auth !== undefined) await this.authorize(breq, matchesAny(special.root, breq.relativePath));
+
+      const resp = await backend.handleRequest(breq);
+      if (resp?.login !== undefined) await this.registerLogin(breq, match, resp);
+      return resp;
+    } finally {
+      if (use?.exhausted) await this.core.tokens.revokeTree(use.idHash);
     }
-
-    if (breq.operation === 'update') {
-      const { supported, exists } = await backend.existenceCheck(breq);
-      if (supported && !exists) breq.operation = 'create';
-    }
-
-    if (breq.auth !== undefined) this.authorize(breq);
-
-    return backend.handleRequest(breq);
   }
 
   private route(path: string): Match {
@@ -62,19 +76,37 @@ export class Pipeline {
     return match;
   }
 
-  private async authenticate(token: string): Promise<CallerAuth> {
-    if (token === '') throw new PermissionDeniedError();
-    const entry = await this.core.tokens.lookup(token);
-    if (entry === undefined) throw new PermissionDeniedError();
-    return callerFromEntry(entry);
+  /** Token step: find the token, check where it may be used from, count the use. */
+  private async authenticate(req: Request): Promise<TokenUse> {
+    const tokens = this.core.tokens;
+    const found = req.clientToken === '' ? undefined : await tokens.lookup(req.clientToken);
+    if (found === undefined) throw new PermissionDeniedError();
+    if (!addressAllowed(req.remoteAddr, found.entry.boundCidrs)) throw new PermissionDeniedError();
+    const used = await tokens.use(found);
+    if (used === undefined) throw new PermissionDeniedError();
+    req.auth = callerFromEntry(used.entry);
+    return { idHash: found.idHash, exhausted: used.exhausted };
   }
 
-  /**
-   * Only root tokens exist so far; the ACL step (src/policy, with sudo for the backend's root
-   * paths) replaces this check when the token store issues other tokens.
-   */
-  private authorize(req: BackendRequest): void {
-    if (!req.auth?.root) throw new PermissionDeniedError();
+  /** ACL step: the caller's policies must allow the operation; root paths also need sudo. */
+  private async authorize(req: BackendRequest, rootPath: boolean): Promise<void> {
+    const auth = req.auth!;
+    if (auth.root) return;
+    const acl = await this.core.policies.acl(auth.policies);
+    const decision = acl.allowed(req.operation, req.path, req.data, req.wrapTTL);
+    if (!decision.allowed || (rootPath && !decision.sudo)) throw new PermissionDeniedError();
+  }
+
+  /** A login answered: issue the token bounded by the auth mount's TTLs. */
+  private async registerLogin(req: Request, match: Match, resp: Response): Promise<void> {
+    const login = resp.login!;
+    delete resp.login;
+    const { auth, warnings } = await issueLoginToken(this.core.tokens, login, {
+      mount: match.route.settings,
+      path: req.path,
+    });
+    resp.auth = auth;
+    if (warnings.length > 0) resp.warnings = [...(resp.warnings ?? []), ...warnings];
   }
 }
 
@@ -82,19 +114,4 @@ function sealExemptPath(path: string): string | undefined {
   if (!path.startsWith('sys/')) return undefined;
   const rel = path.slice(4).replace(/\/$/, '');
   return SEAL_EXEMPT.includes(rel) ? rel : undefined;
-}
-
-export function callerFromEntry(entry: TokenEntry): CallerAuth {
-  return {
-    accessor: entry.accessor,
-    policies: entry.policies,
-    tokenPolicies: entry.policies,
-    identityPolicies: [],
-    displayName: entry.displayName,
-    entityId: entry.entityId,
-    metadata: entry.meta,
-    root: entry.policies.includes('root'),
-    tokenType: entry.type,
-    orphan: entry.orphan,
-  };
 }

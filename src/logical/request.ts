@@ -28,6 +28,11 @@ export interface CallerAuth {
   readonly root: boolean;
   readonly tokenType: 'service' | 'batch';
   readonly orphan: boolean;
+  /**
+   * Key of the caller's cubbyhole. Local to this cluster (cubbyhole is a local mount and is
+   * never forwarded); dropped from the auth context a secondary forwards.
+   */
+  readonly cubbyholeId: string;
 }
 
 export interface Request {
@@ -81,6 +86,34 @@ export interface AuthBlock {
   mfaRequirement?: null;
 }
 
+/** Vault's token types as auth methods and roles configure them. */
+export type ConfiguredTokenType = 'default' | 'service' | 'batch' | 'default-service' | 'default-batch';
+
+/**
+ * What an auth method returns from a successful login: who the caller is and what token they
+ * should get. The pipeline turns it into a token (bounded by the mount's TTLs) and renders the
+ * response's `auth` block; backends never create tokens themselves. Durations in seconds,
+ * 0 = unset.
+ */
+export interface LoginAuth {
+  /** Suffix of the token's display name; the pipeline prefixes the mount type ("userpass-bob"). */
+  readonly displayName: string;
+  readonly policies: readonly string[];
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly ttl: number;
+  /** The method's own ceiling (token_max_ttl), within the mount's. */
+  readonly maxTTL: number;
+  readonly explicitMaxTTL: number;
+  readonly period: number;
+  readonly numUses: number;
+  readonly renewable: boolean;
+  readonly noDefaultPolicy: boolean;
+  readonly tokenType: ConfiguredTokenType;
+  readonly boundCidrs: readonly string[];
+  /** The identity alias this login maps to (identity store, issue 4). */
+  readonly alias?: { readonly name: string; readonly metadata?: Readonly<Record<string, string>> };
+}
+
 export interface WrapInfo {
   token: string;
   accessor: string;
@@ -95,6 +128,8 @@ export interface Response {
   warnings?: string[];
   secret?: SecretLease;
   auth?: AuthBlock;
+  /** Set by auth methods on login; the pipeline replaces it with `auth` (a real token). */
+  login?: LoginAuth;
   wrapInfo?: WrapInfo;
   /** Extra response headers (e.g. X-Vault-Index). */
   headers?: Record<string, string>;

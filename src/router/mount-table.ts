@@ -276,13 +276,14 @@ export class MountTable {
     const factory = this.opts.factoryFor(entry.type, entry.options);
     if (factory === undefined) throw new Error(`unknown mount type ${entry.type} at ${entry.path}`);
     const storage = new StorageView(this.opts.storage, this.dataPath(entry));
-    const backend: LogicalBackend = await factory({ storage, mount: this.settingsFor(entry), clock: this.opts.clock });
+    const settings = this.settingsFor(entry);
+    const backend: LogicalBackend = await factory({ storage, mount: settings, clock: this.opts.clock });
     this.opts.classifier.setMount(this.dataPath(entry), {
       local: entry.local,
       localPaths: backend.specialPaths.local ?? [],
     });
     await backend.initialize?.();
-    const route: RouteEntry = { prefix: this.routePath(entry), kind: this.opts.kind, entry, backend, storagePrefix: this.dataPath(entry) };
+    const route: RouteEntry = { prefix: this.routePath(entry), kind: this.opts.kind, entry, settings, backend, storagePrefix: this.dataPath(entry) };
     this.opts.router.add(route);
   }
 

@@ -2,7 +2,7 @@
  * Longest-prefix routing from a request path to a mounted backend. The router knows mounts
  * only as prefixes; persistence of the mount table is the MountTable's job.
  */
-import type { LogicalBackend } from '../logical/backend.js';
+import type { LogicalBackend, MountSettings } from '../logical/backend.js';
 import type { MountEntry, MountKind } from './mount-entry.js';
 
 export interface RouteEntry {
@@ -10,6 +10,8 @@ export interface RouteEntry {
   readonly prefix: string;
   readonly kind: MountKind;
   readonly entry: MountEntry;
+  /** The mount's live settings (TTLs follow tuning). */
+  readonly settings: MountSettings;
   readonly backend: LogicalBackend;
   /** Physical storage prefix of the mount: "logical/<uuid>/" or "auth/<uuid>/". */
   readonly storagePrefix: string;

@@ -7,38 +7,42 @@ import { BadRequestError } from '../errors.js';
 import { createBackend, definePath } from '../framework/index.js';
 import type { BackendContext, LogicalBackend } from '../logical/backend.js';
 import type { Response } from '../logical/request.js';
-import type { TokenEntry, TokenStore } from './token-store.js';
+import { remainingTTL, type TokenEntry } from './token-entry.js';
+import type { TokenStore } from './token-store.js';
 
-/** Vault's lookup answer for a token entry. */
+/** Vault's lookup answer for a token entry; `id` only when the caller presented the token. */
 export function renderTokenEntry(entry: TokenEntry, id: string | undefined, nowMs: number): Record<string, unknown> {
-  const created = Math.floor(entry.creationTime / 1000);
-  const expires = entry.ttl > 0 ? entry.creationTime + entry.ttl * 1000 : undefined;
   const out: Record<string, unknown> = {
     accessor: entry.accessor,
-    creation_time: created,
-    creation_ttl: entry.ttl,
+    creation_time: Math.floor(entry.creationTime / 1000),
+    creation_ttl: entry.creationTTL,
     display_name: entry.displayName,
     entity_id: entry.entityId,
-    expire_time: expires === undefined ? null : new Date(expires).toISOString(),
-    explicit_max_ttl: 0,
+    expire_time: entry.expireTime === 0 ? null : new Date(entry.expireTime).toISOString(),
+    explicit_max_ttl: entry.explicitMaxTTL,
     meta: Object.keys(entry.meta).length === 0 ? null : entry.meta,
-    num_uses: 0,
+    num_uses: Math.max(0, entry.numUses),
     orphan: entry.orphan,
     path: entry.path,
     policies: entry.policies,
-    renewable: false,
-    ttl: expires === undefined ? 0 : Math.max(0, Math.floor((expires - nowMs) / 1000)),
+    renewable: entry.renewable,
+    ttl: remainingTTL(entry, nowMs),
     type: entry.type,
   };
+  if (entry.period > 0) out['period'] = entry.period;
+  if (entry.role !== '') out['role'] = entry.role;
+  if (entry.boundCidrs.length > 0) out['bound_cidrs'] = entry.boundCidrs;
+  if (entry.lastRenewalTime > 0) out['last_renewal_time'] = Math.floor(entry.lastRenewalTime / 1000);
+  out['issue_time'] = new Date(entry.creationTime).toISOString();
   if (id !== undefined) out['id'] = id;
   return out;
 }
 
 export function createTokenBackend(tokens: TokenStore, ctx: BackendContext): LogicalBackend {
   const lookup = async (token: string): Promise<Response> => {
-    const entry = await tokens.lookup(token);
-    if (entry === undefined) throw new BadRequestError('bad token');
-    return { data: renderTokenEntry(entry, token, ctx.clock.now()) };
+    const found = await tokens.lookup(token);
+    if (found === undefined) throw new BadRequestError('bad token');
+    return { data: renderTokenEntry(found.entry, token, ctx.clock.now()) };
   };
   return createBackend(
     {

@@ -1,44 +1,86 @@
 /**
- * The token store: issues and looks up tokens. Tokens live in local storage (each cluster
- * issues its own) under TOKEN_PREFIX, keyed by an HMAC of the token so neither the raw token
- * nor a plain hash of it is stored, and lookups never compare secrets as strings.
- *
- * This is the core of issue 2 (root tokens); the full token store (children, TTLs, roles,
- * accessors API) builds on the same layout.
+ * The token store: issues, finds, uses and revokes tokens. Service tokens live in local
+ * storage (each cluster issues its own) under TOKEN_PREFIX, keyed by an HMAC of the token
+ * with a per-cluster salt, so stored keys reveal nothing and a lookup never compares token
+ * strings. Layout below the prefix:
+ *   salt                       HMAC key (random, 32 bytes)
+ *   batch-key                  AES key sealing batch tokens
+ *   id/<idHash>                TokenEntry JSON
+ *   accessor/<accessorHash>    {idHash, accessor}
+ *   parent/<idHash>/<childHash>  child index, for revoking a tree
+ * Roles are replicated configuration and live under TOKEN_ROLES_PREFIX (token-roles.ts).
  */
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Storage } from '../logical/storage.js';
+import type { BatchOp } from '../storage/physical.js';
 import { StorageView } from '../logical/storage.js';
 import { TOKEN_PREFIX } from '../storage/keys.js';
+import { KeyedMutex } from '../util/keyed-mutex.js';
 import { randomBase62, randomBytes } from '../util/random.js';
+import { BATCH_PREFIX, openBatchToken, sealBatchToken } from './batch-codec.js';
+import { isExpired, type TokenEntry, type TokenType } from './token-entry.js';
 
-/** What is stored per token. Times in ms since epoch; durations in seconds. */
-export interface TokenEntry {
-  readonly accessor: string;
-  readonly policies: readonly string[];
-  readonly path: string;
-  readonly displayName: string;
-  readonly meta: Readonly<Record<string, string>>;
-  readonly creationTime: number;
-  readonly ttl: number;
-  readonly type: 'service' | 'batch';
-  readonly orphan: boolean;
-  readonly entityId: string;
-}
+export type { TokenEntry } from './token-entry.js';
 
 const SALT_KEY = 'salt';
+const BATCH_KEY = 'batch-key';
 const ID_PREFIX = 'id/';
 const ACCESSOR_PREFIX = 'accessor/';
+const PARENT_PREFIX = 'parent/';
+/** Longest token string considered at all; longer input is unknown without hashing it. */
+const MAX_TOKEN_LENGTH = 4096;
 
 /** Vault's legacy service-token shape: "s." and 24 base62 characters. */
 export function generateServiceToken(): string {
   return `s.${randomBase62(24)}`;
 }
 
+/** Everything a new token is made of; TTLs are already computed (ttl.ts). */
+export interface NewToken {
+  readonly policies: readonly string[];
+  readonly path: string;
+  readonly displayName: string;
+  readonly meta?: Readonly<Record<string, string>>;
+  /** Seconds; 0 = never expires. */
+  readonly ttl: number;
+  readonly maxTTL?: number;
+  readonly explicitMaxTTL?: number;
+  readonly period?: number;
+  readonly numUses?: number;
+  readonly renewable: boolean;
+  readonly type: TokenType;
+  /** ID hash of the parent; absent or "" = orphan. */
+  readonly parent?: string;
+  readonly entityId?: string;
+  readonly role?: string;
+  readonly boundCidrs?: readonly string[];
+  readonly mountAccessor?: string;
+  /** Caller-chosen token value (root tokens, dev mode); service tokens only. */
+  readonly id?: string;
+}
+
+export interface IssuedToken {
+  readonly token: string;
+  /** Storage key of the entry; "" for batch tokens. */
+  readonly idHash: string;
+  readonly entry: TokenEntry;
+}
+
+export interface FoundToken {
+  readonly idHash: string;
+  readonly entry: TokenEntry;
+}
+
+/** Called for every token about to be revoked (cubbyhole destruction, lease revocation). */
+export type RevokeListener = (entry: TokenEntry, idHash: string) => Promise<void>;
+
 export class TokenStore {
   private readonly view: StorageView;
   private salt: Buffer | undefined;
+  private batchKey: Buffer | undefined;
+  private readonly locks = new KeyedMutex();
+  private readonly revokeListeners: RevokeListener[] = [];
 
   constructor(
     storage: Storage,
@@ -47,64 +89,231 @@ export class TokenStore {
     this.view = new StorageView(storage, TOKEN_PREFIX);
   }
 
-  /** Load or create the per-cluster HMAC salt. Called after unseal. */
+  /** Load or create the per-cluster keys. Called after unseal. */
   async setup(): Promise<void> {
-    let salt = await this.view.get(SALT_KEY);
-    if (salt === undefined) {
-      salt = randomBytes(32);
-      await this.view.put(SALT_KEY, salt);
-    }
-    this.salt = salt;
+    this.salt = await this.loadOrCreateKey(SALT_KEY);
+    this.batchKey = await this.loadOrCreateKey(BATCH_KEY);
   }
 
-  /** Forget the salt on seal. */
+  /** Forget key material on seal. */
   teardown(): void {
     this.salt?.fill(0);
+    this.batchKey?.fill(0);
     this.salt = undefined;
+    this.batchKey = undefined;
   }
 
-  private hash(kind: string, value: string): string {
+  onRevoke(listener: RevokeListener): void {
+    this.revokeListeners.push(listener);
+  }
+
+  private async loadOrCreateKey(name: string): Promise<Buffer> {
+    let key = await this.view.get(name);
+    if (key === undefined) {
+      key = randomBytes(32);
+      await this.view.put(name, key);
+    }
+    return key;
+  }
+
+  private hmac(kind: string, value: string): string {
     if (this.salt === undefined) throw new Error('token store is not set up');
     return createHmac('sha256', this.salt).update(kind).update('\0').update(value).digest('hex');
   }
 
-  /** Create a root token; `id` lets dev mode and generate-root choose nothing else but the value. */
-  async createRoot(opts: { id?: string; displayName?: string } = {}): Promise<{ token: string; entry: TokenEntry }> {
-    const token = opts.id ?? generateServiceToken();
+  /** Storage key of a token (exposed so callers can refer to a token without holding it). */
+  idHash(token: string): string {
+    return this.hmac('id', token);
+  }
+
+  async create(spec: NewToken): Promise<IssuedToken> {
+    const now = this.clock.now();
     const entry: TokenEntry = {
-      accessor: randomBase62(24),
+      accessor: spec.type === 'batch' ? '' : randomBase62(24),
+      policies: [...spec.policies],
+      path: spec.path,
+      displayName: spec.displayName,
+      meta: { ...(spec.meta ?? {}) },
+      creationTime: now,
+      creationTTL: spec.ttl,
+      expireTime: spec.ttl > 0 ? now + spec.ttl * 1000 : 0,
+      explicitMaxTTL: spec.explicitMaxTTL ?? 0,
+      maxTTL: spec.maxTTL ?? 0,
+      period: spec.period ?? 0,
+      numUses: spec.numUses ?? 0,
+      renewable: spec.type === 'batch' ? false : spec.renewable,
+      type: spec.type,
+      orphan: (spec.parent ?? '') === '',
+      parent: spec.parent ?? '',
+      entityId: spec.entityId ?? '',
+      role: spec.role ?? '',
+      boundCidrs: [...(spec.boundCidrs ?? [])],
+      lastRenewalTime: 0,
+      cubbyholeId: spec.type === 'batch' ? '' : randomBase62(24),
+      mountAccessor: spec.mountAccessor ?? '',
+    };
+    if (spec.type === 'batch') {
+      if (this.batchKey === undefined) throw new Error('token store is not set up');
+      return { token: sealBatchToken(this.batchKey, entry), idHash: '', entry };
+    }
+    const token = spec.id ?? generateServiceToken();
+    const idHash = this.idHash(token);
+    const ops: BatchOp[] = [
+      { type: 'put', key: ID_PREFIX + idHash, value: Buffer.from(JSON.stringify(entry)) },
+      { type: 'put', key: this.accessorKey(entry.accessor), value: Buffer.from(JSON.stringify({ idHash, accessor: entry.accessor })) },
+    ];
+    if (entry.parent !== '') ops.push({ type: 'put', key: `${PARENT_PREFIX}${entry.parent}/${idHash}`, value: Buffer.alloc(0) });
+    await this.view.batch(ops);
+    return { token, idHash, entry };
+  }
+
+  /** Create a root token; `id` lets dev mode choose its value. */
+  async createRoot(opts: { id?: string; displayName?: string } = {}): Promise<IssuedToken> {
+    return this.create({
       policies: ['root'],
       path: 'auth/token/root',
       displayName: opts.displayName ?? 'root',
-      meta: {},
-      creationTime: this.clock.now(),
       ttl: 0,
+      renewable: false,
       type: 'service',
-      orphan: true,
-      entityId: '',
-    };
-    await this.view.batch([
-      { type: 'put', key: ID_PREFIX + this.hash('id', token), value: Buffer.from(JSON.stringify(entry)) },
-      { type: 'put', key: ACCESSOR_PREFIX + this.hash('accessor', entry.accessor), value: Buffer.from(this.hash('id', token)) },
-    ]);
-    return { token, entry };
+      ...(opts.id !== undefined ? { id: opts.id } : {}),
+    });
   }
 
-  /** The entry for a token, or undefined when unknown or expired. */
-  async lookup(token: string): Promise<TokenEntry | undefined> {
-    if (token === '' || token.length > 512) return undefined;
-    const entry = await this.view.getJSON<TokenEntry>(ID_PREFIX + this.hash('id', token));
-    if (entry === undefined) return undefined;
-    if (entry.ttl > 0 && entry.creationTime + entry.ttl * 1000 <= this.clock.now()) return undefined;
-    return entry;
+  /** The live entry for a token, or undefined when unknown, expired or its parent is gone. */
+  async lookup(token: string): Promise<FoundToken | undefined> {
+    if (token === '' || token.length > MAX_TOKEN_LENGTH) return undefined;
+    if (token.startsWith(BATCH_PREFIX)) {
+      if (this.batchKey === undefined) return undefined;
+      const entry = openBatchToken(this.batchKey, token);
+      if (entry === undefined || !(await this.alive(entry))) return undefined;
+      return { idHash: '', entry };
+    }
+    return this.lookupHash(this.idHash(token));
   }
 
-  async revoke(token: string): Promise<void> {
-    const entry = await this.lookup(token);
+  /** As lookup, by storage key. */
+  async lookupHash(idHash: string): Promise<FoundToken | undefined> {
+    const entry = await this.view.getJSON<TokenEntry>(ID_PREFIX + idHash);
+    if (entry === undefined || !(await this.alive(entry))) return undefined;
+    return { idHash, entry };
+  }
+
+  async lookupAccessor(accessor: string): Promise<FoundToken | undefined> {
+    if (accessor === '' || accessor.length > MAX_TOKEN_LENGTH) return undefined;
+    const ref = await this.view.getJSON<{ idHash: string }>(this.accessorKey(accessor));
+    return ref === undefined ? undefined : this.lookupHash(ref.idHash);
+  }
+
+  /**
+   * A token is alive until it expires; a child dies with its parent (expiry included), so
+   * the parent chain is checked. Chains are short and entries come from the barrier cache.
+   */
+  private async alive(entry: TokenEntry): Promise<boolean> {
+    const now = this.clock.now();
+    let current: TokenEntry | undefined = entry;
+    for (let depth = 0; current !== undefined; depth++) {
+      if (isExpired(current, now) || depth > 64) return false;
+      if (current.parent === '') return true;
+      current = await this.view.getJSON<TokenEntry>(ID_PREFIX + current.parent);
+    }
+    return false;
+  }
+
+  /** Replace a stored entry (renewal, use counting). Callers hold `withLock(idHash)`. */
+  async save(idHash: string, entry: TokenEntry): Promise<void> {
+    await this.view.putJSON(ID_PREFIX + idHash, entry);
+  }
+
+  /** Serialise read-modify-write of one token's entry. */
+  withLock<T>(idHash: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(idHash, work);
+  }
+
+  /**
+   * Count one use of a limited-use token. Returns the entry after the use, `exhausted` when
+   * this was its last use (the caller revokes it once the request is done), or undefined when
+   * the token is no longer usable.
+   */
+  async use(found: FoundToken): Promise<{ entry: TokenEntry; exhausted: boolean } | undefined> {
+    if (found.entry.numUses === 0 || found.idHash === '') return { entry: found.entry, exhausted: false };
+    return this.withLock(found.idHash, async () => {
+      const current = await this.view.getJSON<TokenEntry>(ID_PREFIX + found.idHash);
+      if (current === undefined || current.numUses <= 0) return undefined;
+      const next: TokenEntry = { ...current, numUses: current.numUses - 1 };
+      if (next.numUses === 0) {
+        // Mark spent (-1) so no concurrent request gets a use while the last one finishes.
+        await this.save(found.idHash, { ...next, numUses: -1 });
+        return { entry: next, exhausted: true };
+      }
+      await this.save(found.idHash, next);
+      return { entry: next, exhausted: false };
+    });
+  }
+
+  /** ID hashes of a token's direct children. */
+  async children(idHash: string): Promise<string[]> {
+    const keys = await this.view.list(`${PARENT_PREFIX}${idHash}/`);
+    return keys.filter((k) => !k.endsWith('/'));
+  }
+
+  /** Revoke a token and every descendant, children first. Unknown tokens are a no-op. */
+  async revokeTree(idHash: string): Promise<void> {
+    // Depth-first, post-order, iterative so deep trees cannot overflow the stack.
+    const order: string[] = [];
+    const stack = [idHash];
+    const seen = new Set<string>();
+    while (stack.length > 0) {
+      const h = stack.pop()!;
+      if (seen.has(h)) continue;
+      seen.add(h);
+      order.push(h);
+      stack.push(...(await this.children(h)));
+    }
+    for (let i = order.length - 1; i >= 0; i--) await this.revokeOne(order[i]!);
+  }
+
+  /** Revoke one token; its children become orphans (revoke-orphan). */
+  async revokeOrphan(idHash: string): Promise<void> {
+    for (const child of await this.children(idHash)) {
+      await this.withLock(child, async () => {
+        const entry = await this.view.getJSON<TokenEntry>(ID_PREFIX + child);
+        if (entry !== undefined) await this.save(child, { ...entry, parent: '', orphan: true });
+      });
+    }
+    await this.revokeOne(idHash);
+  }
+
+  private async revokeOne(idHash: string): Promise<void> {
+    const entry = await this.view.getJSON<TokenEntry>(ID_PREFIX + idHash);
     if (entry === undefined) return;
-    await this.view.batch([
-      { type: 'delete', key: ID_PREFIX + this.hash('id', token) },
-      { type: 'delete', key: ACCESSOR_PREFIX + this.hash('accessor', entry.accessor) },
-    ]);
+    for (const listener of this.revokeListeners) await listener(entry, idHash);
+    const ops: BatchOp[] = [
+      { type: 'delete', key: ID_PREFIX + idHash },
+      { type: 'delete', key: this.accessorKey(entry.accessor) },
+    ];
+    if (entry.parent !== '') ops.push({ type: 'delete', key: `${PARENT_PREFIX}${entry.parent}/${idHash}` });
+    // Children were revoked first (tree) or re-parented (orphan); drop their index entries.
+    for (const child of await this.children(idHash)) ops.push({ type: 'delete', key: `${PARENT_PREFIX}${idHash}/${child}` });
+    await this.view.batch(ops);
+  }
+
+  /** Every live token's accessor (LIST auth/token/accessors). */
+  async listAccessors(): Promise<string[]> {
+    const out: string[] = [];
+    for (const key of await this.view.list(ACCESSOR_PREFIX)) {
+      const ref = await this.view.getJSON<{ accessor: string }>(ACCESSOR_PREFIX + key);
+      if (ref !== undefined) out.push(ref.accessor);
+    }
+    return out.sort();
+  }
+
+  private accessorKey(accessor: string): string {
+    return ACCESSOR_PREFIX + this.hmac('accessor', accessor);
+  }
+
+  /** Raw storage view for tidy (token-tidy.ts). */
+  get storage(): StorageView {
+    return this.view;
   }
 }
