@@ -4,11 +4,13 @@
  * per table (not per mount) and every pattern is checked against the supported regex dialect
  * and its declared fields at that moment, so a bad table fails at startup, not on a request.
  */
-import { RouteNotFoundError, UnsupportedOperationError } from '../errors.js';
+import { BadRequestError, RouteNotFoundError, UnsupportedOperationError } from '../errors.js';
 import type {
   BackendContext,
   BackendRequest,
   ExistenceResult,
+  LeaseHandle,
+  LeaseRenewal,
   LogicalBackend,
   SpecialPaths,
 } from '../logical/backend.js';
@@ -18,8 +20,17 @@ import { helpResponse, pathHelp, rootHelp } from './help.js';
 import { PATH_OPERATIONS, type PathDef, type PathHandler } from './path.js';
 import { capturesOf, compilePattern, type CompiledPattern } from './patterns.js';
 
+/** How leases of one secret type are renewed and revoked. */
+export interface SecretDef {
+  readonly revoke: (lease: LeaseHandle, ctx: BackendContext) => Promise<void>;
+  /** Absent: leases of this type are not renewable. */
+  readonly renew?: (lease: LeaseHandle, increment: number, ctx: BackendContext) => Promise<LeaseRenewal | undefined>;
+}
+
 export interface BackendDef {
   readonly paths: readonly PathDef[];
+  /** Secret types this backend issues leases for, by `Response.secret.type`. */
+  readonly secrets?: Readonly<Record<string, SecretDef>>;
   readonly specialPaths?: SpecialPaths;
   /** Backend-level help, shown for a help request at the mount root. */
   readonly help: string;
@@ -132,6 +143,20 @@ export function createBackend(def: BackendDef, ctx: BackendContext): LogicalBack
       return { supported: true, exists: await match.path.def.existenceCheck(req, fields, ctx) };
     },
   };
+  const secrets = def.secrets;
+  if (secrets !== undefined) {
+    const secretDef = (lease: LeaseHandle): SecretDef => {
+      const found = Object.prototype.hasOwnProperty.call(secrets, lease.secretType) ? secrets[lease.secretType] : undefined;
+      if (found === undefined) throw new Error(`unknown secret type ${JSON.stringify(lease.secretType)}`);
+      return found;
+    };
+    backend.revokeSecret = (lease) => secretDef(lease).revoke(lease, ctx);
+    backend.renewSecret = async (lease, increment) => {
+      const renew = secretDef(lease).renew;
+      if (renew === undefined) throw new BadRequestError('lease is not renewable');
+      return renew(lease, increment, ctx);
+    };
+  }
   if (def.initialize !== undefined) {
     const init = def.initialize;
     backend.initialize = () => init(ctx);

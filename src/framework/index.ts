@@ -1,5 +1,5 @@
 /** The backend framework's public surface. */
-export { createBackend, type BackendDef } from './backend.js';
+export { createBackend, type BackendDef, type SecretDef } from './backend.js';
 export { FieldData, parseFields, type FieldSchema, type FieldSchemas, type FieldValue } from './field-data.js';
 export { canonicalHeaderName, coerce, zeroValue, type FieldType, type FieldValueTypes } from './field-types.js';
 export { findOverlapDetails, findOverlaps, type Overlap } from './overlaps.js';

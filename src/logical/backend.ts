@@ -48,12 +48,32 @@ export interface ExistenceResult {
   readonly exists: boolean;
 }
 
+/** A lease as its backend sees it when asked to renew or revoke it. Times ms, TTLs s. */
+export interface LeaseHandle {
+  readonly leaseId: string;
+  readonly secretType: string;
+  readonly internalData: Readonly<Record<string, unknown>>;
+  readonly issueTime: number;
+  /** The TTL granted when the lease was issued or last renewed. */
+  readonly ttl: number;
+}
+
+/** What a backend answers to a renewal: the TTL it grants (0 = its default) and a ceiling. */
+export interface LeaseRenewal {
+  readonly ttl?: number;
+  readonly maxTTL?: number;
+}
+
 export interface LogicalBackend {
   readonly specialPaths: SpecialPaths;
   /** Handle a request; undefined means "no content" (404 for read/list, 204 otherwise). */
   handleRequest(req: BackendRequest): Promise<Response | undefined>;
   /** Decide create vs update before the ACL check. */
   existenceCheck(req: BackendRequest): Promise<ExistenceResult>;
+  /** Revoke a lease this backend issued (drop the credential). Throws to ask for a retry. */
+  revokeSecret?(lease: LeaseHandle): Promise<void>;
+  /** Extend a lease; absent = leases of this backend are not renewable. */
+  renewSecret?(lease: LeaseHandle, increment: number): Promise<LeaseRenewal | undefined>;
   /** Called once after mount or unseal; may start background work. */
   initialize?(): Promise<void>;
   /** Called on unmount or seal; stop background work. */

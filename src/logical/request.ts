@@ -61,6 +61,11 @@ export interface Request {
 
 /** A lease attached to a secret. Durations in seconds. */
 export interface SecretLease {
+  /**
+   * The backend's secret type (its `secrets` table key). Only typed secrets get a lease that
+   * the expiration manager renews and revokes; untyped ones (KV's TTL hint) are just rendered.
+   */
+  type?: string;
   leaseId?: string;
   ttl: number;
   maxTTL?: number;
