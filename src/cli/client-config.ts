@@ -2,17 +2,17 @@
  * Where the CLI connects and with what credentials, resolved the way Vault's CLI resolves them
  * so existing shells and scripts keep working:
  *
- *   flag (-address, -ca-cert, -tls-skip-verify, -tls-server-name)
+ *   flag (-address, -ca-cert, -tls-skip-verify, -tls-server-name, -wrap-ttl)
  *   > ARCA_<NAME> environment variable
  *   > VAULT_<NAME> environment variable
  *   > default (address https://127.0.0.1:8200, as Vault)
  *
  * ARCA_ variables win over VAULT_ ones so one shell can talk to Arca and keep a VAULT_ADDR for
  * a real Vault. The token has no flag: ARCA_TOKEN > VAULT_TOKEN > the token helper file
- * ~/.vault-token (what `vault login` and a dev server write, read the same way as Vault's
+ * ~/.vault-token (what `arca login` and a dev server write, read the same way as Vault's
  * default token helper).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseDurationSeconds } from '../util/duration.js';
@@ -35,6 +35,8 @@ export interface ClientSettings {
   readonly tlsSkipVerify: boolean;
   readonly tlsServerName: string | undefined;
   readonly timeoutMs: number;
+  /** Seconds to ask the server to wrap responses for (X-Vault-Wrap-TTL); unset or 0 = none. */
+  readonly wrapTTL?: number | undefined;
 }
 
 /** Values of the global HTTP flags; undefined means "not given on the command line". */
@@ -43,6 +45,8 @@ export interface ClientFlagValues {
   readonly caCert?: string | undefined;
   readonly tlsSkipVerify?: boolean | undefined;
   readonly tlsServerName?: string | undefined;
+  /** -wrap-ttl, in seconds. */
+  readonly wrapTTL?: number | undefined;
 }
 
 /** A configuration problem found before any request is made (local error, exit 1). */
@@ -74,6 +78,17 @@ export function readTokenHelper(env: Env): string {
   }
 }
 
+/**
+ * Store a token the way Vault's default token helper does: ~/.vault-token, owner-only. The
+ * file is written beside the target and renamed over it so a reader never sees half a token.
+ */
+export function writeTokenHelper(env: Env, token: string): void {
+  const file = join(homeDirectory(env), TOKEN_FILE_NAME);
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, token, { encoding: 'utf8', mode: 0o600 });
+  renameSync(temp, file);
+}
+
 export function resolveClientSettings(flags: ClientFlagValues, env: Env): ClientSettings {
   const rawAddress = flags.address ?? envSetting(env, 'ADDR') ?? DEFAULT_ADDRESS;
   const address = normalizeAddress(rawAddress);
@@ -99,9 +114,20 @@ export function resolveClientSettings(flags: ClientFlagValues, env: Env): Client
     if (timeoutSeconds <= 0) timeoutSeconds = DEFAULT_TIMEOUT_SECONDS;
   }
 
+  let wrapTTL = flags.wrapTTL;
+  const rawWrap = wrapTTL === undefined ? envSetting(env, 'WRAP_TTL') : undefined;
+  if (rawWrap !== undefined) {
+    try {
+      wrapTTL = parseDurationSeconds(rawWrap);
+    } catch {
+      throw new ClientConfigError(`could not parse WRAP_TTL value ${JSON.stringify(rawWrap)}`);
+    }
+  }
+
   return {
     address,
     token: envSetting(env, 'TOKEN') ?? readTokenHelper(env),
+    wrapTTL,
     caCert: flags.caCert ?? envSetting(env, 'CACERT'),
     tlsSkipVerify: tlsSkipVerify ?? false,
     tlsServerName: flags.tlsServerName ?? envSetting(env, 'TLS_SERVER_NAME'),

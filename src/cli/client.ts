@@ -9,7 +9,8 @@
  *   (undefined), and a 404 that carries data or warnings (a deleted KV v2 version) into a
  *   secret, exactly as the Go client does;
  * - 307/308 redirects (a standby pointing at its active node) are followed, a bounded number
- *   of times, with the same method and body.
+ *   of times, with the same method and body;
+ * - a configured wrap TTL (-wrap-ttl) is sent as X-Vault-Wrap-TTL on every request.
  *
  * Secrets never enter error text: bodies are not echoed, only the server's error strings.
  */
@@ -124,6 +125,15 @@ export class ApiClient {
     }
   }
 
+  /**
+   * The same client with some settings replaced: another token (login checks a token it was
+   * given; '' sends none), or no response wrapping (preflight and lookup calls whose answers
+   * the CLI itself must read, as Vault's CLI turns wrapping off around them).
+   */
+  with(overrides: Partial<Pick<ClientSettings, 'token' | 'wrapTTL'>>): ApiClient {
+    return new ApiClient({ ...this.settings, ...overrides });
+  }
+
   /** The URL a logical path maps to (without query). */
   urlFor(path: string): string {
     return `${this.settings.address}/v1/${escapePath(path.replace(/^\/+/, ''))}`;
@@ -207,6 +217,8 @@ export class ApiClient {
     const target = new URL(url);
     const headers: OutgoingHttpHeaders = { 'X-Vault-Request': 'true', Accept: 'application/json' };
     if (this.settings.token !== '') headers['X-Vault-Token'] = this.settings.token;
+    const wrapTTL = this.settings.wrapTTL;
+    if (wrapTTL !== undefined && wrapTTL !== 0) headers['X-Vault-Wrap-TTL'] = String(wrapTTL);
     if (payload !== undefined) {
       headers['Content-Type'] = contentType ?? 'application/json';
       headers['Content-Length'] = payload.length;

@@ -92,6 +92,13 @@ const HTTP_FLAGS: readonly FlagDef[] = [
     usage:
       'Disable verification of TLS certificates. Using this option is highly discouraged as it decreases the security of data transmissions to and from the server. This can also be specified via ARCA_SKIP_VERIFY or VAULT_SKIP_VERIFY.',
   },
+  {
+    name: 'wrap-ttl',
+    kind: 'duration',
+    section: HTTP_SECTION,
+    usage:
+      'Wraps the response in a cubbyhole token with the requested TTL. The response is available via the "arca unwrap" command. The TTL is specified as a numeric string with suffix like "30s" or "5m". This can also be specified via ARCA_WRAP_TTL or VAULT_WRAP_TTL.',
+  },
 ];
 
 /** A flag set carrying the global HTTP flags, plus the output flags when asked. */
@@ -129,6 +136,7 @@ export function clientFor(inv: Invocation): ApiClient {
           caCert: f.isSet('ca-cert') ? f.string('ca-cert') : undefined,
           tlsSkipVerify: f.isSet('tls-skip-verify') ? f.bool('tls-skip-verify') : undefined,
           tlsServerName: f.isSet('tls-server-name') ? f.string('tls-server-name') : undefined,
+          wrapTTL: f.isSet('wrap-ttl') ? f.durationSeconds('wrap-ttl') : undefined,
         },
         inv.env,
       ),

@@ -35,6 +35,12 @@ export function formatValue(v: unknown): string {
   return String(v);
 }
 
+/** A string list as Go's `%q` prints it (`["a" "b"]`, `[]`): how Vault shows token policies. */
+export function quotedList(v: unknown): string {
+  const items = Array.isArray(v) ? v : [];
+  return `[${items.map((item) => JSON.stringify(typeof item === 'string' ? item : formatValue(item))).join(' ')}]`;
+}
+
 /**
  * Seconds as Vault shows TTLs: Go's duration string with zero minor units dropped
  * ("768h", "1h30s", "45m", "0s").

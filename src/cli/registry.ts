@@ -4,6 +4,12 @@
  * with, as Vault's CLI does.
  */
 import type { Command } from './command.js';
+import { authDisableCommand, authEnableCommand, authListCommand, authTuneCommand } from './commands/auth.js';
+import { loginCommand } from './commands/login.js';
+import { policiesCommand, policyDeleteCommand, policyFmtCommand, policyListCommand, policyReadCommand, policyWriteCommand } from './commands/policy.js';
+import { tokenCapabilitiesCommand, tokenLookupCommand, tokenRenewCommand, tokenRevokeCommand } from './commands/token.js';
+import { tokenCreateCommand } from './commands/token-create.js';
+import { unwrapCommand } from './commands/unwrap.js';
 import { operatorGenerateRootCommand } from './commands/generate-root.js';
 import { kvDeleteCommand, kvDestroyCommand, kvGetCommand, kvListCommand, kvPatchCommand, kvPutCommand, kvUndeleteCommand } from './commands/kv.js';
 import { kvMetadataDeleteCommand, kvMetadataGetCommand, kvMetadataPutCommand } from './commands/kv-metadata.js';
@@ -51,6 +57,23 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['secrets list', secretsListCommand],
   ['secrets tune', secretsTuneCommand],
   ['secrets move', secretsMoveCommand],
+  ['login', loginCommand],
+  ['unwrap', unwrapCommand],
+  ['token create', tokenCreateCommand],
+  ['token lookup', tokenLookupCommand],
+  ['token renew', tokenRenewCommand],
+  ['token revoke', tokenRevokeCommand],
+  ['token capabilities', tokenCapabilitiesCommand],
+  ['policy write', policyWriteCommand],
+  ['policy read', policyReadCommand],
+  ['policy list', policyListCommand],
+  ['policy delete', policyDeleteCommand],
+  ['policy fmt', policyFmtCommand],
+  ['policies', policiesCommand],
+  ['auth enable', authEnableCommand],
+  ['auth disable', authDisableCommand],
+  ['auth list', authListCommand],
+  ['auth tune', authTuneCommand],
 ]);
 
 export interface Group {
@@ -82,10 +105,31 @@ export const GROUPS: ReadonlyMap<string, Group> = new Map<string, Group>([
     },
   ],
   ['secrets', { synopsis: 'Interact with secrets engines', description: 'This command groups subcommands for interacting with secrets engines.' }],
+  [
+    'token',
+    {
+      synopsis: 'Interact with tokens',
+      description: 'This command groups subcommands for interacting with tokens. Users can create, lookup, renew, and revoke tokens, and ask which capabilities a token has on a path.',
+    },
+  ],
+  [
+    'policy',
+    {
+      synopsis: 'Interact with policies',
+      description: 'This command groups subcommands for interacting with policies. Users can write, read, and list policies, and format policy files.',
+    },
+  ],
+  [
+    'auth',
+    {
+      synopsis: 'Interact with auth methods',
+      description: 'This command groups subcommands for interacting with auth methods. Users can list, enable, disable, and tune auth methods. To authenticate, use "arca login".',
+    },
+  ],
 ]);
 
 /** "server" is dispatched to the server module, outside this table; listed for help. */
 export const SERVER_SYNOPSIS = 'Start an Arca server';
 
 /** Commands listed first in the top-level help, as Vault lists its common ones. */
-export const COMMON_COMMANDS: readonly string[] = ['read', 'write', 'delete', 'list', 'status'];
+export const COMMON_COMMANDS: readonly string[] = ['read', 'write', 'delete', 'list', 'login', 'status', 'unwrap'];

@@ -5,7 +5,7 @@
  */
 import type { Secret } from './client.js';
 import { CommandFailure, EXIT_LOCAL, EXIT_OK, EXIT_REMOTE } from './command.js';
-import { columns, formatStructured, formatValue, humanDuration, keyValueTable, objectRows, type OutputFormat } from './format.js';
+import { columns, formatStructured, formatValue, humanDuration, keyValueTable, objectRows, quotedList, type OutputFormat } from './format.js';
 import type { Ui } from './ui.js';
 
 function record(v: unknown): Record<string, unknown> | undefined {
@@ -60,9 +60,9 @@ export function secretRows(secret: Secret): [string, string][] {
       ['token_accessor', formatValue(auth['accessor'] ?? '')],
       ['token_duration', ttl === 0 ? '∞' : humanDuration(ttl)],
       ['token_renewable', String(auth['renewable'] === true)],
-      ['token_policies', formatValue(auth['token_policies'] ?? [])],
-      ['identity_policies', formatValue(auth['identity_policies'] ?? [])],
-      ['policies', formatValue(auth['policies'] ?? [])],
+      ['token_policies', quotedList(auth['token_policies'])],
+      ['identity_policies', quotedList(auth['identity_policies'])],
+      ['policies', quotedList(auth['policies'])],
     );
     const meta = record(auth['metadata']);
     if (meta !== undefined) for (const [k, v] of objectRows(meta)) rows.push([`token_meta_${k}`, v]);

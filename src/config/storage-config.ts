@@ -2,6 +2,7 @@
  * The `storage "<type>" { ... }` stanza (legacy name `backend`). The type must be one Arca
  * ships; the options are handed to that backend as a string map, which validates them.
  */
+import { checkPostgresOption } from '../storage/pg-options.js';
 import { fail, type Scope } from './config-decode.js';
 import type { HclBlock } from './hcl.js';
 import type { StorageConfig, StorageType } from './server-config-types.js';
@@ -40,6 +41,11 @@ export function decodeStorage(block: HclBlock, file: string): StorageConfig {
     case 'inmem':
       return { type: 'inmem', options };
     case 'postgresql':
+      // Checked here so a typo fails at load with its line; the backend re-reads them when it opens.
+      for (const item of block.body.items) {
+        const problem = checkPostgresOption(item.key, options[item.key] ?? '');
+        if (problem !== undefined) fail(scope, item.line, problem);
+      }
       return { type: 'postgresql', options };
   }
 }

@@ -20,7 +20,14 @@ import type { Logger } from '../util/logger.js';
 import { builtinFactory } from '../engines/index.js';
 import type { BackendFactory } from '../logical/backend.js';
 import { randomBase62, uuid } from '../util/random.js';
-import { CLUSTER_INFO } from '../storage/keys.js';
+import { CLUSTER_INFO, LEASE_PREFIX } from '../storage/keys.js';
+import { ExpirationManager } from '../expiration/expiration-manager.js';
+import { StorageView } from '../logical/storage.js';
+import { CUBBYHOLE_DESCRIPTION, CUBBYHOLE_MOUNT_PATH, CUBBYHOLE_TYPE, destroyCubbyhole, mountedCubbyholeStorage } from '../engines/cubbyhole/backend.js';
+import { ResponseWrapping } from '../wrapping/response-wrapping.js';
+import { IdentityStore } from '../identity/identity-store.js';
+import { createIdentityBackend, IDENTITY_DESCRIPTION, IDENTITY_MOUNT_PATH, IDENTITY_TYPE } from '../identity/backend.js';
+import type { MountInfo } from '../identity/types.js';
 
 export interface CoreOptions {
   readonly physical: Physical;
@@ -48,6 +55,12 @@ export class Core {
   readonly generateRoot: GenerateRoot;
   readonly tokens: TokenStore;
   readonly policies: PolicyStore;
+  /** Leases and token expiries. */
+  readonly expiration: ExpirationManager;
+  /** Response-wrapping tokens (sys/wrapping/*, X-Vault-Wrap-TTL); their contents live in cubbyholes. */
+  readonly wrapping: ResponseWrapping;
+  /** Entities, aliases and groups (identity/); loaded at unseal, consulted by the token and login steps. */
+  readonly identity: IdentityStore;
   readonly router = new Router();
   readonly classifier = new KeyClassifier();
   readonly mounts: MountTable;
@@ -76,7 +89,30 @@ export class Core {
     this.seal = new ShamirSeal(opts.physical, this.barrier);
     this.tokens = new TokenStore(this.barrier, this.clock);
     this.policies = new PolicyStore(this.barrier);
+    this.expiration = new ExpirationManager({
+      storage: new StorageView(this.barrier, LEASE_PREFIX),
+      clock: this.clock,
+      logger: this.logger,
+      resolve: (path) => {
+        const match = this.router.match(path);
+        return match === undefined ? undefined : { backend: match.route.backend, settings: match.route.settings };
+      },
+      tokenExpiry: (idHash) => this.tokens.expiryOf(idHash),
+      revokeToken: (idHash) => this.tokens.revokeTree(idHash),
+      tokenExpiries: () => this.tokens.expiries(),
+    });
+    // A token's leases go before the token; its expiry is tracked by the same queue.
+    this.tokens.onRevoke((_entry, idHash) => this.expiration.revokeByToken(idHash));
+    this.tokens.onExpiryChange((idHash, at) => this.expiration.scheduleToken(idHash, at));
+    const cubbyholes = () => mountedCubbyholeStorage(this.router, this.barrier);
+    this.wrapping = new ResponseWrapping(this.tokens, cubbyholes);
+    // A token's cubbyhole (and so any response it wraps) dies with the token.
+    this.tokens.onRevoke((entry) => destroyCubbyhole(cubbyholes(), entry.cubbyholeId));
     this.generateRoot = new GenerateRoot(this.seal, async () => (await this.tokens.createRoot()).token);
+    this.identity = new IdentityStore({ storage: this.barrier, clock: this.clock, mounts: (accessor) => this.mountByAccessor(accessor) });
+    // Templated ACLs (and the entity's policy set) follow identity changes without re-login.
+    this.identity.onChange(() => this.policies.invalidateIdentity());
+    this.registerBuiltin(IDENTITY_TYPE, (ctx) => createIdentityBackend(this.identity, ctx));
     this.mounts = new MountTable({
       kind: 'secret',
       tableKey: MOUNT_TABLE,
@@ -88,6 +124,27 @@ export class Core {
           path: 'sys/',
           type: 'system',
           description: 'system endpoints used for control, policy and debugging',
+          local: false,
+          seal_wrap: false,
+          external_entropy_access: false,
+          options: {},
+          config: defaultMountConfig(),
+        },
+        {
+          // Per-token storage is local by nature: tokens are local, so their cubbyholes are too.
+          path: CUBBYHOLE_MOUNT_PATH,
+          type: CUBBYHOLE_TYPE,
+          description: CUBBYHOLE_DESCRIPTION,
+          local: true,
+          seal_wrap: false,
+          external_entropy_access: false,
+          options: {},
+          config: defaultMountConfig(),
+        },
+        {
+          path: IDENTITY_MOUNT_PATH,
+          type: IDENTITY_TYPE,
+          description: IDENTITY_DESCRIPTION,
           local: false,
           seal_wrap: false,
           external_entropy_access: false,
@@ -127,8 +184,16 @@ export class Core {
       classifier: this.classifier,
       clock: this.clock,
       ttls: this.ttls,
-      factoryFor: (type) => (type === 'token' ? (ctx) => createTokenBackend(this.tokens, ctx) : builtinFactory('auth', type)),
+      factoryFor: (type) => (type === 'token' ? (ctx) => createTokenBackend(this.tokens, ctx, this.policies) : builtinFactory('auth', type)),
     });
+  }
+
+  /** A mount (auth method first, then secrets engine) by accessor, for identity aliases. */
+  mountByAccessor(accessor: string): MountInfo | undefined {
+    const auth = this.authMounts.list().find((e) => e.accessor === accessor);
+    if (auth !== undefined) return { accessor, type: auth.type, path: `auth/${auth.path}`, local: auth.local };
+    const secret = this.mounts.list().find((e) => e.accessor === accessor);
+    return secret === undefined ? undefined : { accessor, type: secret.type, path: secret.path, local: secret.local };
   }
 
   /** Register a mount type implemented by the core (e.g. "system"). */
@@ -187,10 +252,12 @@ export class Core {
   /** Seal: stop backends, drop key material. */
   async sealNode(): Promise<void> {
     if (this.barrier.sealed) return;
+    await this.expiration.stop();
     await this.authMounts.unload();
     await this.mounts.unload();
     this.tokens.teardown();
     this.policies.teardown();
+    this.identity.teardown();
     this.generateRoot.cancel();
     this.activeSince = undefined;
     await this.seal.seal();
@@ -200,9 +267,12 @@ export class Core {
   private async postUnseal(): Promise<void> {
     await this.tokens.setup();
     await this.policies.setup();
+    await this.identity.setup();
     this.cluster = await this.loadClusterInfo();
     await this.mounts.load();
     await this.authMounts.load();
+    // Restores in the background: the node serves while leases are re-queued.
+    this.expiration.start();
     this.activeSince = new Date(this.clock.now());
     this.logger.info('core: vault is unsealed');
   }

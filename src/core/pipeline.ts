@@ -1,7 +1,8 @@
 /**
  * The request pipeline: small named steps run in order for every request.
- *   seal-exempt dispatch -> seal check -> route -> token -> existence check -> ACL -> backend
- *   -> login registration -> (after the response) spent-token revocation
+ *   seal-exempt dispatch -> seal check -> route -> wrapping-token check -> token
+ *   -> existence check -> ACL -> backend -> login registration -> lease registration -> response wrapping
+ *   -> (after the response) spent-token revocation
  * Cross-cutting checks live here, never in handlers. Later steps (audit, leases, wrapping,
  * forwarding) slot in between without handlers noticing.
  */
@@ -10,10 +11,13 @@ import type { BackendRequest, LogicalBackend } from '../logical/backend.js';
 import type { Request, Response } from '../logical/request.js';
 import type { Match } from '../router/router.js';
 import { callerFromEntry } from '../token/caller.js';
-import { issueLoginToken } from '../token/login.js';
+import { issueLoginToken, type LoginIdentity } from '../token/login.js';
+import { entityForLogin } from '../identity/alias-ops.js';
 import { addressAllowed } from '../util/cidr.js';
 import type { Core } from './core.js';
 import { matchesAny } from './special-paths.js';
+import { checkWrappingToken, wrappingAuthFailure } from '../wrapping/token-check.js';
+import { wrapResponse } from '../wrapping/wrap-step.js';
 
 /** sys/ paths served while sealed or uninitialised (relative to sys/). */
 const SEAL_EXEMPT = ['init', 'seal-status', 'unseal', 'health'];
@@ -52,8 +56,12 @@ export class Pipeline {
     const backend = match.route.backend;
     const special = backend.specialPaths;
 
+    // sys/wrapping/{lookup,rewrap,unwrap} must name a live wrapping token (400 otherwise), before the token step.
+    const wrapCheck = await checkWrappingToken(this.core.wrapping, breq);
     let use: TokenUse | undefined;
-    if (!matchesAny(special.unauthenticated, breq.relativePath)) use = await this.authenticate(breq);
+    if (!matchesAny(special.unauthenticated, breq.relativePath)) {
+      use = await this.authenticate(breq).catch((err: unknown) => wrappingAuthFailure(wrapCheck, err));
+    }
     try {
       if (breq.operation === 'update') {
         const { supported, exists } = await backend.existenceCheck(breq);
@@ -64,7 +72,11 @@ export class Pipeline {
 
       const resp = await backend.handleRequest(breq);
       if (resp?.login !== undefined) await this.registerLogin(breq, match, resp);
-      return resp;
+      if (resp?.secret?.type !== undefined && resp.secret.leaseId === undefined) {
+        resp.secret = await this.core.expiration.register(req.path, resp.secret, match.route.settings, use?.idHash ?? '');
+      }
+      // After the login step, so a wrapped login wraps the token it issued.
+      return await wrapResponse(this.core.wrapping, breq, resp);
     } finally {
       if (use?.exhausted) await this.core.tokens.revokeTree(use.idHash);
     }
@@ -76,15 +88,21 @@ export class Pipeline {
     return match;
   }
 
-  /** Token step: find the token, check where it may be used from, count the use. */
+  /**
+   * Token step: find the token, check where it may be used from, count the use. A token of an
+   * entity gets the entity's and its groups' policies as they are now (from memory), and a
+   * disabled entity's tokens are refused before a use is spent.
+   */
   private async authenticate(req: Request): Promise<TokenUse> {
     const tokens = this.core.tokens;
     const found = req.clientToken === '' ? undefined : await tokens.lookup(req.clientToken);
     if (found === undefined) throw new PermissionDeniedError();
     if (!addressAllowed(req.remoteAddr, found.entry.boundCidrs)) throw new PermissionDeniedError();
+    const identity = this.core.identity.resolve(found.entry.entityId);
+    if (identity?.entity.disabled) throw new PermissionDeniedError();
     const used = await tokens.use(found);
     if (used === undefined) throw new PermissionDeniedError();
-    req.auth = callerFromEntry(used.entry);
+    req.auth = callerFromEntry(used.entry, identity?.policies);
     return { idHash: found.idHash, exhausted: used.exhausted };
   }
 
@@ -92,18 +110,34 @@ export class Pipeline {
   private async authorize(req: BackendRequest, rootPath: boolean): Promise<void> {
     const auth = req.auth!;
     if (auth.root) return;
-    const acl = await this.core.policies.acl(auth.policies);
+    const entityId = auth.entityId;
+    const identity = this.core.identity;
+    const acl = await this.core.policies.acl(
+      auth.policies,
+      entityId === '' ? undefined : { entityId, context: () => identity.templateContext(entityId) },
+    );
     const decision = acl.allowed(req.operation, req.path, req.data, req.wrapTTL);
     if (!decision.allowed || (rootPath && !decision.sudo)) throw new PermissionDeniedError();
   }
 
-  /** A login answered: issue the token bounded by the auth mount's TTLs. */
+  /**
+   * A login answered: find or create the entity of the login's alias (a disabled entity may not
+   * log in), then issue the token bounded by the auth mount's TTLs.
+   */
   private async registerLogin(req: Request, match: Match, resp: Response): Promise<void> {
     const login = resp.login!;
     delete resp.login;
+    let identity: LoginIdentity | undefined;
+    if (login.alias !== undefined) {
+      const m = match.route.settings;
+      const resolved = await entityForLogin(this.core.identity, { accessor: m.accessor, type: m.type, path: match.route.prefix, local: m.local }, login.alias);
+      if (resolved.entity.disabled) throw new PermissionDeniedError();
+      identity = { entityId: resolved.entity.id, policies: resolved.policies };
+    }
     const { auth, warnings } = await issueLoginToken(this.core.tokens, login, {
       mount: match.route.settings,
       path: req.path,
+      ...(identity !== undefined ? { identity } : {}),
     });
     resp.auth = auth;
     if (warnings.length > 0) resp.warnings = [...(resp.warnings ?? []), ...warnings];

@@ -183,6 +183,20 @@ export class ExpirationManager {
     for (const id of await this.leases.idsOfToken(tokenHash)) await this.revoke(id);
   }
 
+  /** Revoke leases whose token is gone (sys/leases/tidy). */
+  async tidy(): Promise<number> {
+    let revoked = 0;
+    for (const tokenHash of await this.leases.tokenHashes()) {
+      if ((await this.deps.tokenExpiry(tokenHash)) !== undefined) continue;
+      for (const id of await this.leases.idsOfToken(tokenHash)) {
+        await this.revoke(id).catch(() => undefined);
+        revoked++;
+      }
+    }
+    this.deps.logger.info('expiration: tidy done', { revoked });
+    return revoked;
+  }
+
   /** Track a token's expiry (creation and renewal); 0 = never expires. */
   scheduleToken(idHash: string, expireTime: number): void {
     if (expireTime > 0) this.queue?.schedule(tokenKey(idHash), expireTime);

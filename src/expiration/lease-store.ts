@@ -59,6 +59,11 @@ export class LeaseStore {
     return out;
   }
 
+  /** Tokens that have (or had) leases. */
+  async tokenHashes(): Promise<string[]> {
+    return (await this.view.list(TOKEN)).filter((k) => k.endsWith('/')).map((k) => k.slice(0, -1));
+  }
+
   async idsOfToken(tokenHash: string): Promise<string[]> {
     const keys = await this.view.list(`${TOKEN}${tokenHash}/`);
     const out: string[] = [];

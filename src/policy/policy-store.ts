@@ -13,6 +13,13 @@ import { DEFAULT_POLICY_NAME, DEFAULT_POLICY_TEXT, RESPONSE_WRAPPING_POLICY, ROO
 import { checkDeletablePolicyName, checkWritablePolicyName, normalizePolicyName } from './names.js';
 import { parsePolicy } from './parse.js';
 import type { Policy } from './policy-types.js';
+import type { IdentityTemplateContext } from './template.js';
+
+/** The caller's entity, for templated policies; `context` is only built when compiling. */
+export interface IdentityACLContext {
+  readonly entityId: string;
+  readonly context: () => IdentityTemplateContext;
+}
 
 const ACL_PREFIX = 'acl/';
 /** Bound on distinct policy sets kept compiled; beyond it the oldest is recompiled on demand. */
@@ -27,6 +34,8 @@ export class PolicyStore {
   private readonly view: StorageView;
   private readonly parsed = new Map<string, Policy | null>();
   private readonly compiled = new Map<string, ACL>();
+  /** ACLs of templated policy sets, keyed by names and entity id. */
+  private readonly compiledIdentity = new Map<string, ACL>();
 
   constructor(storage: Storage) {
     this.view = new StorageView(storage, POLICY_PREFIX + ACL_PREFIX);
@@ -84,11 +93,18 @@ export class PolicyStore {
     return [...new Set([...names, ROOT_POLICY_NAME])].sort();
   }
 
-  /** The compiled ACL for a set of policy names; unknown names grant nothing. */
-  async acl(names: readonly string[]): Promise<ACL> {
+  /**
+   * The compiled ACL for a set of policy names; unknown names grant nothing. With `identity`,
+   * templated paths (`{{identity.entity.id}}`) are filled from the caller's entity; such ACLs
+   * are cached per (names, entity) apart from the plain ones and dropped on any identity change.
+   */
+  async acl(names: readonly string[], identity?: IdentityACLContext): Promise<ACL> {
     const key = [...names].sort().join('\n');
     const hit = this.compiled.get(key);
     if (hit !== undefined) return hit;
+    const identityKey = `${key}\0${identity?.entityId ?? ''}`;
+    const templatedHit = this.compiledIdentity.get(identityKey);
+    if (templatedHit !== undefined) return templatedHit;
     const policies: Policy[] = [];
     for (const name of names) {
       if (normalizePolicyName(name) === ROOT_POLICY_NAME) {
@@ -98,20 +114,29 @@ export class PolicyStore {
       const p = await this.get(name);
       if (p !== undefined) policies.push(p);
     }
-    const acl = compileACL(policies);
-    if (this.compiled.size >= MAX_COMPILED) this.compiled.delete(this.compiled.keys().next().value!);
-    this.compiled.set(key, acl);
+    const templated = policies.some((p) => p.templated);
+    const acl = templated ? compileACL(policies, identity === undefined ? {} : { identity: identity.context() }) : compileACL(policies);
+    const cache = templated ? this.compiledIdentity : this.compiled;
+    if (cache.size >= MAX_COMPILED) cache.delete(cache.keys().next().value!);
+    cache.set(templated ? identityKey : key, acl);
     return acl;
+  }
+
+  /** Identity data changed: ACLs compiled from identity templates are stale. */
+  invalidateIdentity(): void {
+    this.compiledIdentity.clear();
   }
 
   /** Forget cached state for one policy (local write or replicated change). */
   invalidate(name: string): void {
     this.parsed.delete(normalizePolicyName(name));
     this.compiled.clear();
+    this.compiledIdentity.clear();
   }
 
   private clearCaches(): void {
     this.parsed.clear();
     this.compiled.clear();
+    this.compiledIdentity.clear();
   }
 }

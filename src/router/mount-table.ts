@@ -9,7 +9,7 @@ import type { BackendFactory, LogicalBackend, MountSettings } from '../logical/b
 import type { Storage } from '../logical/storage.js';
 import { StorageView } from '../logical/storage.js';
 import type { KeyClassifier } from '../storage/keys.js';
-import { uuid, randomBase62 } from '../util/random.js';
+import { uuid, randomHex } from '../util/random.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { defaultMountConfig, normalizeMountPath, type MountConfig, type MountEntry, type MountKind } from './mount-entry.js';
 import type { RouteEntry, Router } from './router.js';
@@ -269,7 +269,9 @@ export class MountTable {
   }
 
   private newEntry(base: Omit<MountEntry, 'uuid' | 'accessor'>): MountEntry {
-    return { ...base, options: { ...base.options }, config: { ...base.config }, uuid: uuid(), accessor: `${base.type}_${randomBase62(8).toLowerCase()}` };
+    // Vault's accessor shapes: "kv_1a2b3c4d" for engines, "auth_userpass_1a2b3c4d" for auth methods.
+    const kind = this.opts.kind === 'auth' ? 'auth_' : '';
+    return { ...base, options: { ...base.options }, config: { ...base.config }, uuid: uuid(), accessor: `${kind}${base.type}_${randomHex(8)}` };
   }
 
   private async start(entry: MountEntry): Promise<void> {

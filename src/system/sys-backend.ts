@@ -2,13 +2,24 @@
  * The system backend mounted at sys/: a backend like any other, built from path tables,
  * whose handlers call the core's services.
  */
-import { createBackend } from '../framework/index.js';
+import { createBackend, type PathDef } from '../framework/index.js';
 import type { LogicalBackend, MountSettings } from '../logical/backend.js';
 import { StorageView } from '../logical/storage.js';
 import type { Core } from '../core/core.js';
 import { LOGICAL_PREFIX } from '../storage/keys.js';
+import { authPaths } from './auth-paths.js';
+import { capabilitiesPaths } from './capabilities-paths.js';
+import { leasePaths } from './lease-paths.js';
 import { mountPaths } from './mount-paths.js';
+import { policyPaths } from './policy-paths.js';
+import { SYS_ROOT_PATHS } from './root-paths.js';
 import { sealPaths } from './seal-paths.js';
+import { wrappingPaths } from './wrapping-paths.js';
+
+/** Every path of the system backend (one table, so the overlap test sees all of it). */
+export function sysPaths(core: Core): PathDef[] {
+  return [...sealPaths(core), ...mountPaths(core), ...authPaths(core), ...policyPaths(core), ...capabilitiesPaths(core), ...wrappingPaths(core), ...leasePaths(core)];
+}
 
 export function createSysBackend(core: Core): LogicalBackend {
   const mount: MountSettings = {
@@ -23,10 +34,10 @@ export function createSysBackend(core: Core): LogicalBackend {
   };
   return createBackend(
     {
-      paths: [...sealPaths(core), ...mountPaths(core)],
+      paths: sysPaths(core),
       specialPaths: {
-        unauthenticated: ['init', 'seal-status', 'unseal', 'health', 'leader', 'generate-root/*'],
-        root: ['seal', 'rotate', 'step-down', 'mounts/*', 'remount', 'key-status'],
+        unauthenticated: ['init', 'seal-status', 'unseal', 'health', 'leader', 'generate-root/*', 'internal/ui/resultant-acl', 'wrapping/lookup'],
+        root: SYS_ROOT_PATHS,
       },
       help: 'The system backend: seal lifecycle, mounts, and server configuration.',
     },

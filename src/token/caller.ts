@@ -2,12 +2,17 @@
 import type { CallerAuth } from '../logical/request.js';
 import { isRootEntry, type TokenEntry } from './token-entry.js';
 
-export function callerFromEntry(entry: TokenEntry): CallerAuth {
+/**
+ * `identityPolicies` are the policies of the token's entity and its groups, computed at request
+ * time; the caller's `policies` are the token's own plus those.
+ */
+export function callerFromEntry(entry: TokenEntry, identityPolicies: readonly string[] = []): CallerAuth {
+  const policies = identityPolicies.length === 0 ? entry.policies : [...new Set([...entry.policies, ...identityPolicies])].sort();
   return {
     accessor: entry.accessor,
-    policies: entry.policies,
+    policies,
     tokenPolicies: entry.policies,
-    identityPolicies: [],
+    identityPolicies,
     displayName: entry.displayName,
     entityId: entry.entityId,
     metadata: entry.meta,

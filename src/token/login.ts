@@ -16,6 +16,14 @@ export interface LoginContext {
   readonly mount: MountSettings;
   /** Full request path, recorded as the token's path (e.g. "auth/userpass/login/bob"). */
   readonly path: string;
+  /** The caller's entity (from the login's alias): the token carries its id. */
+  readonly identity?: LoginIdentity;
+}
+
+export interface LoginIdentity {
+  readonly entityId: string;
+  /** Policies of the entity and its groups; granted at request time, not stored on the token. */
+  readonly policies: readonly string[];
 }
 
 export interface IssuedLogin {
@@ -63,14 +71,17 @@ export async function issueLoginToken(tokens: TokenStore, login: LoginAuth, ctx:
     type,
     boundCidrs: login.boundCidrs,
     mountAccessor: ctx.mount.accessor,
+    ...(ctx.identity !== undefined ? { entityId: ctx.identity.entityId } : {}),
   });
   const e = issued.entry;
+  const identityPolicies = [...(ctx.identity?.policies ?? [])].sort();
   const auth: AuthBlock = {
     clientToken: issued.token,
     accessor: e.accessor,
-    policies: [...e.policies],
+    // Vault's `policies` is the union; `token_policies` what the token itself holds.
+    policies: [...new Set([...e.policies, ...identityPolicies])].sort(),
     tokenPolicies: [...e.policies],
-    identityPolicies: [],
+    identityPolicies,
     metadata: { ...e.meta },
     leaseDuration: e.creationTTL,
     renewable: e.renewable,

@@ -8,14 +8,16 @@
  *   id/<idHash>                TokenEntry JSON
  *   accessor/<accessorHash>    {idHash, accessor}
  *   parent/<idHash>/<childHash>  child index, for revoking a tree
- * Roles are replicated configuration and live under TOKEN_ROLES_PREFIX (token-roles.ts).
+ * Roles are replicated configuration and live under TOKEN_ROLES_PREFIX (token-roles.ts); the
+ * store holds that view too (`roles`) because the token backend's own mount view is elsewhere.
  */
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Storage } from '../logical/storage.js';
 import type { BatchOp } from '../storage/physical.js';
 import { StorageView } from '../logical/storage.js';
-import { TOKEN_PREFIX } from '../storage/keys.js';
+import { BadRequestError } from '../errors.js';
+import { TOKEN_PREFIX, TOKEN_ROLES_PREFIX } from '../storage/keys.js';
 import { KeyedMutex } from '../util/keyed-mutex.js';
 import { randomBase62, randomBytes } from '../util/random.js';
 import { BATCH_PREFIX, openBatchToken, sealBatchToken } from './batch-codec.js';
@@ -25,9 +27,10 @@ export type { TokenEntry } from './token-entry.js';
 
 const SALT_KEY = 'salt';
 const BATCH_KEY = 'batch-key';
-const ID_PREFIX = 'id/';
-const ACCESSOR_PREFIX = 'accessor/';
-const PARENT_PREFIX = 'parent/';
+/** Layout below TOKEN_PREFIX, exported for tidy (token-tidy.ts), the one reader of raw keys. */
+export const ID_PREFIX = 'id/';
+export const ACCESSOR_PREFIX = 'accessor/';
+export const PARENT_PREFIX = 'parent/';
 /** Longest token string considered at all; longer input is unknown without hashing it. */
 const MAX_TOKEN_LENGTH = 4096;
 
@@ -56,6 +59,8 @@ export interface NewToken {
   readonly role?: string;
   readonly boundCidrs?: readonly string[];
   readonly mountAccessor?: string;
+  /** Entity alias name asked for at creation (kept until the identity store resolves it). */
+  readonly entityAlias?: string;
   /** Caller-chosen token value (root tokens, dev mode); service tokens only. */
   readonly id?: string;
 }
@@ -75,18 +80,25 @@ export interface FoundToken {
 /** Called for every token about to be revoked (cubbyhole destruction, lease revocation). */
 export type RevokeListener = (entry: TokenEntry, idHash: string) => Promise<void>;
 
+/** Called when a stored token's expiry is set or moves (creation, renewal); 0 = never. */
+export type ExpiryListener = (idHash: string, expireTime: number) => void;
+
 export class TokenStore {
   private readonly view: StorageView;
   private salt: Buffer | undefined;
   private batchKey: Buffer | undefined;
   private readonly locks = new KeyedMutex();
   private readonly revokeListeners: RevokeListener[] = [];
+  private readonly expiryListeners: ExpiryListener[] = [];
+  /** Token roles (replicated), stored through the same barrier. */
+  readonly roles: StorageView;
 
   constructor(
     storage: Storage,
     private readonly clock: Clock,
   ) {
     this.view = new StorageView(storage, TOKEN_PREFIX);
+    this.roles = new StorageView(storage, TOKEN_ROLES_PREFIX);
   }
 
   /** Load or create the per-cluster keys. Called after unseal. */
@@ -103,8 +115,29 @@ export class TokenStore {
     this.batchKey = undefined;
   }
 
+  /** The stored expiry of a token (ms, 0 = never) even when already past; undefined when gone. */
+  async expiryOf(idHash: string): Promise<number | undefined> {
+    return (await this.view.getJSON<TokenEntry>(ID_PREFIX + idHash))?.expireTime;
+  }
+
+  /** Every stored token that expires, for the expiration queue's restore. */
+  async *expiries(): AsyncIterable<readonly [string, number]> {
+    for (const idHash of await this.view.list(ID_PREFIX)) {
+      const at = await this.expiryOf(idHash);
+      if (at !== undefined && at > 0) yield [idHash, at] as const;
+    }
+  }
+
   onRevoke(listener: RevokeListener): void {
     this.revokeListeners.push(listener);
+  }
+
+  onExpiryChange(listener: ExpiryListener): void {
+    this.expiryListeners.push(listener);
+  }
+
+  private expiryChanged(idHash: string, expireTime: number): void {
+    for (const listener of this.expiryListeners) listener(idHash, expireTime);
   }
 
   private async loadOrCreateKey(name: string): Promise<Buffer> {
@@ -151,6 +184,7 @@ export class TokenStore {
       lastRenewalTime: 0,
       cubbyholeId: spec.type === 'batch' ? '' : randomBase62(24),
       mountAccessor: spec.mountAccessor ?? '',
+      ...(spec.entityAlias !== undefined && spec.entityAlias !== '' ? { entityAlias: spec.entityAlias } : {}),
     };
     if (spec.type === 'batch') {
       if (this.batchKey === undefined) throw new Error('token store is not set up');
@@ -158,13 +192,26 @@ export class TokenStore {
     }
     const token = spec.id ?? generateServiceToken();
     const idHash = this.idHash(token);
+    if (spec.id === undefined) {
+      await this.writeNew(idHash, entry);
+    } else {
+      // A chosen ID may collide with a live token; generated ones (143 random bits) do not.
+      await this.withLock(idHash, async () => {
+        if ((await this.view.get(ID_PREFIX + idHash)) !== undefined) throw new BadRequestError('cannot create a token with a duplicate ID');
+        await this.writeNew(idHash, entry);
+      });
+    }
+    this.expiryChanged(idHash, entry.expireTime);
+    return { token, idHash, entry };
+  }
+
+  private async writeNew(idHash: string, entry: TokenEntry): Promise<void> {
     const ops: BatchOp[] = [
       { type: 'put', key: ID_PREFIX + idHash, value: Buffer.from(JSON.stringify(entry)) },
       { type: 'put', key: this.accessorKey(entry.accessor), value: Buffer.from(JSON.stringify({ idHash, accessor: entry.accessor })) },
     ];
     if (entry.parent !== '') ops.push({ type: 'put', key: `${PARENT_PREFIX}${entry.parent}/${idHash}`, value: Buffer.alloc(0) });
     await this.view.batch(ops);
-    return { token, idHash, entry };
   }
 
   /** Create a root token; `id` lets dev mode choose its value. */
@@ -223,6 +270,7 @@ export class TokenStore {
   /** Replace a stored entry (renewal, use counting). Callers hold `withLock(idHash)`. */
   async save(idHash: string, entry: TokenEntry): Promise<void> {
     await this.view.putJSON(ID_PREFIX + idHash, entry);
+    this.expiryChanged(idHash, entry.expireTime);
   }
 
   /** Serialise read-modify-write of one token's entry. */

@@ -4,8 +4,10 @@
  *  - otherwise the requested TTL, else the mount's default; capped by explicit_max_ttl, by the
  *    role/method's max TTL and by the mount's (or system's) max lease TTL;
  *  - a root token asked for no TTL never expires.
- * Renewal applies the same ceilings counted from the token's creation (renew.ts).
+ * Renewal applies the same ceilings counted from the token's creation (token-renew.ts).
  */
+import { formatDuration } from '../util/duration.js';
+
 export interface TTLInputs {
   readonly requested: number;
   readonly period: number;
@@ -25,25 +27,19 @@ export interface TTLResult {
 }
 
 export function computeCreateTTL(i: TTLInputs): TTLResult {
-  const warnings: string[] = [];
   const maxTTL = minPositive(i.roleMaxTTL, i.mountMaxTTL);
   if (i.period > 0) {
     const ttl = i.explicitMaxTTL > 0 ? Math.min(i.period, i.explicitMaxTTL) : i.period;
-    return { ttl, maxTTL: 0, warnings };
+    return { ttl, maxTTL: 0, warnings: [] };
   }
-  if (i.root && i.requested === 0 && i.explicitMaxTTL === 0) return { ttl: 0, maxTTL: 0, warnings };
-  let ttl = i.requested > 0 ? i.requested : i.mountDefaultTTL;
-  if (i.explicitMaxTTL > 0 && (ttl === 0 || ttl > i.explicitMaxTTL)) {
-    if (ttl > i.explicitMaxTTL) {
-      warnings.push(`explicit max TTL of ${i.explicitMaxTTL}s is less than the requested TTL; capping the token TTL`);
-    }
-    ttl = i.explicitMaxTTL;
-  }
-  if (maxTTL > 0 && ttl > maxTTL) {
-    warnings.push(`TTL of ${ttl}s exceeded the effective max_ttl of ${maxTTL}s; TTL value is capped accordingly`);
-    ttl = maxTTL;
-  }
-  return { ttl, maxTTL, warnings };
+  if (i.root && i.requested === 0 && i.explicitMaxTTL === 0) return { ttl: 0, maxTTL: 0, warnings: [] };
+  const wanted = i.requested > 0 ? i.requested : i.mountDefaultTTL;
+  const ceiling = minPositive(i.explicitMaxTTL, maxTTL);
+  if (ceiling === 0 || (wanted > 0 && wanted <= ceiling)) return { ttl: wanted, maxTTL, warnings: [] };
+  // Vault's wording, durations as Go prints them.
+  const warnings =
+    wanted > ceiling ? [`TTL of ${JSON.stringify(formatDuration(wanted))} exceeded the effective max_ttl of ${JSON.stringify(formatDuration(ceiling))}; TTL value is capped accordingly`] : [];
+  return { ttl: ceiling, maxTTL, warnings };
 }
 
 function minPositive(a: number, b: number): number {

@@ -15,6 +15,11 @@ export function randomBase62(length: number): string {
   return out;
 }
 
+/** `length` lower-case hex characters. */
+export function randomHex(length: number): string {
+  return randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
+}
+
 export function uuid(): string {
   return randomUUID();
 }

@@ -5,11 +5,10 @@ import { findOverlapDetails } from '../../src/framework/index.js';
 import { Core } from '../../src/core/core.js';
 import { InmemPhysical } from '../../src/storage/inmem.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { sealPaths } from '../../src/system/seal-paths.js';
-import { mountPaths } from '../../src/system/mount-paths.js';
+import { sysPaths } from '../../src/system/sys-backend.js';
 
 test('sys/ path table has no overlaps', () => {
   const core = new Core({ physical: new InmemPhysical(), storageType: 'inmem', logger: silentLogger, ttls: { defaultLeaseTTL: 60, maxLeaseTTL: 120 } });
-  const overlaps = findOverlapDetails([...sealPaths(core), ...mountPaths(core)]);
+  const overlaps = findOverlapDetails(sysPaths(core));
   assert.deepEqual(overlaps, []);
 });

@@ -37,7 +37,8 @@ export function withMountFlag(fs: FlagSet): FlagSet {
 /** Ask the server which mount serves path and its KV version. */
 export async function kvPreflight(client: ApiClient, path: string): Promise<{ mountPath: string; version: KvVersion }> {
   const res = await remote('Error checking the KV engine version', async () => {
-    const r = await client.send('GET', `sys/internal/ui/mounts/${path}`);
+    // Never wrapped: the CLI must read this answer itself (-wrap-ttl applies to the real call).
+    const r = await client.with({ wrapTTL: undefined }).send('GET', `sys/internal/ui/mounts/${path}`);
     // A server without the endpoint: assume KV v1 and use the path as given, as Vault does.
     if (r.status === 404) return undefined;
     if (r.status === 403) {

@@ -47,7 +47,8 @@ function casFlag(fs: ReturnType<typeof baseFlags>): ReturnType<typeof baseFlags>
 
 /** Output of a KV v2 write (put or patch): the new version's metadata. */
 function printV2Write(ui: Ui, format: OutputFormat, field: string, path: string, secret: Secret): number {
-  if (field !== '' || format !== 'table') return printSecret(ui, format, secret, field);
+  // A wrapped answer (-wrap-ttl) has only wrap_info: print it as any other command would.
+  if (field !== '' || format !== 'table' || record(secret.wrap_info) !== undefined) return printSecret(ui, format, secret, field);
   printWarnings(ui, secret);
   printPathHeader(ui, 'Secret Path', path);
   printSection(ui, 'Metadata', record(secret.data) ?? {});
@@ -89,6 +90,7 @@ export const kvGetCommand: Command = {
     const query = t.version === 2 && version > 0 ? { version: String(version) } : undefined;
     const secret = await remote(`Error reading ${path}`, () => client.read(path, query));
     if (secret === undefined) throw new CommandFailure(`No value found at ${path}`, EXIT_REMOTE);
+    if (record(secret.wrap_info) !== undefined) return printSecret(inv.ui, format, secret, field);
     const body = record(secret.data);
     if (field !== '') {
       const fields = t.version === 2 ? (record(body?.['data']) ?? {}) : (body ?? {});

@@ -74,7 +74,7 @@ function mountOptions(f: ParsedFlags): Record<string, string> | undefined {
   return Object.keys(options).length > 0 ? options : undefined;
 }
 
-function ttlConfig(f: ParsedFlags): Record<string, unknown> {
+export function ttlConfig(f: ParsedFlags): Record<string, unknown> {
   const config: Record<string, unknown> = {};
   for (const [flag, key] of [
     ['default-lease-ttl', 'default_lease_ttl'],

@@ -1,0 +1,59 @@
+/**
+ * What the auth/token/ handlers share: the token store, the policy store (sudo checks and
+ * "policy does not exist" warnings), and the rendering of Vault's `auth` block.
+ */
+import type { BackendRequest } from '../logical/backend.js';
+import type { AuthBlock } from '../logical/request.js';
+import type { PolicyStore } from '../policy/policy-store.js';
+import { ROOT_POLICY_NAME } from '../policy/builtin.js';
+import type { TokenEntry } from './token-entry.js';
+import type { TokenStore } from './token-store.js';
+
+export interface TokenDeps {
+  readonly tokens: TokenStore;
+  /** Absent only in tests of the bare backend: then only root callers count as sudo. */
+  readonly policies?: PolicyStore;
+}
+
+/**
+ * Whether the caller holds sudo on the request path (root tokens always do). Vault checks
+ * this inside the token handlers for the options that need it (id, no_parent, period,
+ * revoke-orphan), so a missing sudo is a 400 there, not the pipeline's 403.
+ */
+export async function callerHasSudo(deps: TokenDeps, req: BackendRequest): Promise<boolean> {
+  const auth = req.auth;
+  if (auth === undefined) return false;
+  if (auth.root) return true;
+  if (deps.policies === undefined) return false;
+  const caps = (await deps.policies.acl(auth.policies)).capabilities(req.path);
+  return caps.includes('sudo') || caps.includes('root');
+}
+
+/** Vault's warning for each policy a new token names that does not exist (yet). */
+export async function missingPolicyWarnings(deps: TokenDeps, policies: readonly string[]): Promise<string[]> {
+  if (deps.policies === undefined) return [];
+  const out: string[] = [];
+  for (const name of policies) {
+    if (name === ROOT_POLICY_NAME) continue;
+    if ((await deps.policies.get(name)) === undefined) out.push(`Policy ${JSON.stringify(name)} does not exist`);
+  }
+  return out;
+}
+
+/** The `auth` block answering a create or a renewal; `clientToken` is "" when unknown (accessor). */
+export function authBlockOf(clientToken: string, entry: TokenEntry, leaseDuration: number): AuthBlock {
+  return {
+    clientToken,
+    accessor: entry.accessor,
+    policies: [...entry.policies],
+    tokenPolicies: [...entry.policies],
+    identityPolicies: [],
+    metadata: { ...entry.meta },
+    leaseDuration,
+    renewable: entry.renewable,
+    entityId: entry.entityId,
+    tokenType: entry.type,
+    orphan: entry.orphan,
+    numUses: Math.max(0, entry.numUses),
+  };
+}
