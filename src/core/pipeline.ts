@@ -10,12 +10,12 @@ import { PermissionDeniedError, RouteNotFoundError, SealedError } from '../error
 import type { BackendRequest, LogicalBackend } from '../logical/backend.js';
 import type { Request, Response } from '../logical/request.js';
 import type { Match } from '../router/router.js';
-import { callerFromEntry } from '../token/caller.js';
 import { issueLoginToken, type LoginIdentity } from '../token/login.js';
 import { entityForLogin } from '../identity/alias-ops.js';
 import { addressAllowed } from '../util/cidr.js';
 import type { Core } from './core.js';
 import { matchesAny } from './special-paths.js';
+import { aclOf, callerOf } from './caller-acl.js';
 import { checkWrappingToken, wrappingAuthFailure } from '../wrapping/token-check.js';
 import { wrapResponse } from '../wrapping/wrap-step.js';
 
@@ -98,24 +98,20 @@ export class Pipeline {
     const found = req.clientToken === '' ? undefined : await tokens.lookup(req.clientToken);
     if (found === undefined) throw new PermissionDeniedError();
     if (!addressAllowed(req.remoteAddr, found.entry.boundCidrs)) throw new PermissionDeniedError();
-    const identity = this.core.identity.resolve(found.entry.entityId);
-    if (identity?.entity.disabled) throw new PermissionDeniedError();
+    // Resolved before the use is counted: a disabled entity's token is refused without spending a use.
+    const caller = callerOf(this.core, found.entry);
+    if (caller === undefined) throw new PermissionDeniedError();
     const used = await tokens.use(found);
     if (used === undefined) throw new PermissionDeniedError();
-    req.auth = callerFromEntry(used.entry, identity?.policies);
+    req.auth = used.entry === found.entry ? caller : callerOf(this.core, used.entry);
+    if (req.auth === undefined) throw new PermissionDeniedError();
     return { idHash: found.idHash, exhausted: used.exhausted };
   }
 
   /** ACL step: the caller's policies must allow the operation; root paths also need sudo. */
   private async authorize(req: BackendRequest, rootPath: boolean): Promise<void> {
-    const auth = req.auth!;
-    if (auth.root) return;
-    const entityId = auth.entityId;
-    const identity = this.core.identity;
-    const acl = await this.core.policies.acl(
-      auth.policies,
-      entityId === '' ? undefined : { entityId, context: () => identity.templateContext(entityId) },
-    );
+    const acl = await aclOf(this.core, req.auth!);
+    if (acl === undefined) return;
     const decision = acl.allowed(req.operation, req.path, req.data, req.wrapTTL);
     if (!decision.allowed || (rootPath && !decision.sudo)) throw new PermissionDeniedError();
   }

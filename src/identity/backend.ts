@@ -3,6 +3,7 @@
  * handlers work on the IdentityStore (core.identity), whose records live under the identity
  * storage prefixes; the mount's own storage view is unused.
  */
+import { PermissionDeniedError } from '../errors.js';
 import { createBackend, type PathDef } from '../framework/index.js';
 import type { BackendContext, LogicalBackend } from '../logical/backend.js';
 import { aliasPaths } from './alias-paths.js';
@@ -27,5 +28,7 @@ export function identityPaths(store: IdentityStore): PathDef[] {
 }
 
 export function createIdentityBackend(store: IdentityStore, ctx: BackendContext): LogicalBackend {
+  // One instance, at its fixed path, as Vault: a second mount would be a second door to one store.
+  if (ctx.mount.path !== IDENTITY_MOUNT_PATH) throw new PermissionDeniedError(`mount type of "${IDENTITY_TYPE}" is not mountable`);
   return createBackend({ paths: identityPaths(store), help: IDENTITY_HELP }, ctx);
 }

@@ -60,6 +60,7 @@ export class ChangeSet {
   }
   alias(id: string): EntityAliasRecord | undefined {
     const current = this.index.aliases.get(id);
+    if (!storableId(id)) return current;
     for (const local of [false, true]) {
       const op = this.ops.get(recordKey('alias', id, local));
       if (op?.record !== undefined) return op.record as EntityAliasRecord;
@@ -89,9 +90,14 @@ export class ChangeSet {
   }
 
   private read(kind: Exclude<RecordKind, 'alias'>, id: string, fallback: () => AnyRecord | undefined): AnyRecord | undefined {
-    const op = this.ops.get(recordKey(kind, id));
+    // Caller-supplied ids that could never be stored are simply unknown (a 400 upstream, not a crash).
+    const op = storableId(id) ? this.ops.get(recordKey(kind, id)) : undefined;
     return op === undefined ? fallback() : op.record;
   }
+}
+
+function storableId(id: string): boolean {
+  return id !== '' && !id.includes('/');
 }
 
 export function putInto(index: IdentityIndex, kind: RecordKind, record: AnyRecord): void {

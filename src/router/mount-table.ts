@@ -4,7 +4,7 @@
  * KeyClassifier. Secrets engines and auth methods each have one MountTable instance.
  */
 import type { Clock } from '../clock.js';
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, PermissionDeniedError } from '../errors.js';
 import type { BackendFactory, LogicalBackend, MountSettings } from '../logical/backend.js';
 import type { Storage } from '../logical/storage.js';
 import { StorageView } from '../logical/storage.js';
@@ -134,6 +134,10 @@ export class MountTable {
     if (type === 'kv' && options['version'] === undefined) options['version'] = '1';
     if (this.opts.factoryFor(type, options) === undefined) {
       throw new BadRequestError(`plugin not found in the catalog: ${input.type}`);
+    }
+    // The core's own mounts (sys, cubbyhole, identity, token) exist once, at their fixed paths.
+    if (this.opts.required.some((r) => r.type === type)) {
+      throw new PermissionDeniedError(`mount type of "${type}" is not mountable`);
     }
     const entry = this.newEntry({
       path,

@@ -134,6 +134,10 @@ export function authPaths(core: Core): PathDef[] {
           const { path, tune } = splitTune(f.get('path'));
           if (tune) throw new UnsupportedOperationError();
           if (path === TOKEN_MOUNT) throw new BadRequestError('token credential backend cannot be disabled');
+          // As Vault: tokens issued through the method (and their leases) go with it.
+          const entry = table.list().find((e) => e.path === normalizeMountPath(path));
+          if (entry !== undefined) await core.tokens.revokeByMount(entry.accessor);
+          await core.expiration.revokePrefix(`auth/${normalizeMountPath(path)}`);
           await table.unmount(path);
           return undefined;
         },

@@ -14,27 +14,9 @@ import { definePath, type PathDef } from '../framework/index.js';
 import type { BackendRequest } from '../logical/backend.js';
 import type { CallerAuth, Response } from '../logical/request.js';
 import type { Core } from '../core/core.js';
-import type { ACL, ResultantRule } from '../policy/index.js';
-import { callerFromEntry } from '../token/caller.js';
-import type { TokenEntry } from '../token/token-entry.js';
+import type { ResultantRule } from '../policy/index.js';
+import { aclOf, callerOf } from '../core/caller-acl.js';
 import { addressAllowed } from '../util/cidr.js';
-
-/**
- * The caller a token entry makes, derived as the pipeline's token step does (identity
- * policies included); undefined when its entity is disabled (its tokens are refused).
- */
-function callerOf(core: Core, entry: TokenEntry): CallerAuth | undefined {
-  const identity = core.identity.resolve(entry.entityId);
-  if (identity?.entity.disabled) return undefined;
-  return callerFromEntry(entry, identity?.policies);
-}
-
-/** The ACL the pipeline's authorise step compiles for a caller; undefined for root. */
-async function aclOf(core: Core, auth: CallerAuth): Promise<ACL | undefined> {
-  if (auth.root) return undefined;
-  const entityId = auth.entityId;
-  return core.policies.acl(auth.policies, entityId === '' ? undefined : { entityId, context: () => core.identity.templateContext(entityId) });
-}
 
 /** `paths`, else the deprecated `path`; each trimmed of a leading "/" as the router would. */
 function requestedPaths(paths: readonly string[], legacy: readonly string[]): string[] {

@@ -184,6 +184,8 @@ export function mountPaths(core: Core): PathDef[] {
         delete: async (_req, f) => {
           const { path, tune } = splitTune(f.get('path'));
           if (tune) throw new BadRequestError('unsupported operation');
+          // As Vault: the mount's leases are revoked first; if that fails the mount stays.
+          await core.expiration.revokePrefix(normalizeMountPath(path));
           await table.unmount(path);
           return undefined;
         },

@@ -120,6 +120,21 @@ export class TokenStore {
     return (await this.view.getJSON<TokenEntry>(ID_PREFIX + idHash))?.expireTime;
   }
 
+  /**
+   * Revoke every token an auth mount issued (the method is being disabled). A scan of the
+   * stored entries: disabling a method is rare, and an index would cost every login a write.
+   */
+  async revokeByMount(mountAccessor: string): Promise<number> {
+    let n = 0;
+    for (const idHash of await this.view.list(ID_PREFIX)) {
+      const entry = await this.view.getJSON<TokenEntry>(ID_PREFIX + idHash);
+      if (entry?.mountAccessor !== mountAccessor) continue;
+      await this.revokeTree(idHash);
+      n++;
+    }
+    return n;
+  }
+
   /** Every stored token that expires, for the expiration queue's restore. */
   async *expiries(): AsyncIterable<readonly [string, number]> {
     for (const idHash of await this.view.list(ID_PREFIX)) {

@@ -9,7 +9,7 @@
  * which is pure and knows nothing about sockets.
  */
 import type { Request, Response } from '../logical/request.js';
-import { renderEnvelope } from '../http/render.js';
+import { renderEnvelope } from '../logical/envelope.js';
 import type { ResponseWrapping } from './response-wrapping.js';
 
 /**

@@ -66,6 +66,9 @@ test('update by id renames; a taken name, an unknown id and root policies are re
     assert.equal(await h.call('read', 'identity/entity/name/alice'), undefined);
     await h.fails('update', `identity/entity/id/${a['id']}`, { name: 'bob' }, 400, 'entity name is already in use');
     await h.fails('update', 'identity/entity', { id: 'nope', name: 'x' }, 400, 'entity not found from id');
+    await h.fails('update', 'identity/entity', { id: '../x/y', name: 'x' }, 400, 'entity not found from id');
+    await h.fails('update', 'identity/group', { name: 'g', member_entity_ids: ['a/b'], member_group_ids: ['c/d'] }, 400, 'invalid entity ID "a/b"');
+    await h.fails('update', 'identity/entity/merge', { to_entity_id: a['id'], from_entity_ids: ['a/b'] }, 400, 'entity id to merge from is invalid');
     await h.fails('update', 'identity/entity/id/nope', { name: 'x' }, 400, 'entity not found from id');
     await h.fails('update', 'identity/entity', { name: 'x', policies: ['default', 'root'] }, 400, 'policies cannot contain root');
     await h.fails('update', 'identity/entity', { metadata: 5 }, 400);

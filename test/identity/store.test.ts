@@ -5,7 +5,8 @@ import { FakeClock } from '../../src/clock.js';
 import { isArcaError } from '../../src/errors.js';
 import { findOverlapDetails } from '../../src/framework/index.js';
 import { entityForLogin, writeAliasByFactors } from '../../src/identity/alias-ops.js';
-import { identityPaths } from '../../src/identity/backend.js';
+import { createIdentityBackend, identityPaths } from '../../src/identity/backend.js';
+import { StorageView } from '../../src/logical/storage.js';
 import { upsertEntity } from '../../src/identity/entity-ops.js';
 import { upsertGroup } from '../../src/identity/group-ops.js';
 import { IdentityStore } from '../../src/identity/identity-store.js';
@@ -28,6 +29,13 @@ async function makeStore(storage = new MemoryStorage()): Promise<{ store: Identi
 test('the identity path table has no overlapping patterns', async () => {
   const { store } = await makeStore();
   assert.deepEqual(findOverlapDetails(identityPaths(store)), []);
+});
+
+test('the identity engine mounts only at identity/', async () => {
+  const { store } = await makeStore();
+  const mount = { path: 'other/', type: 'identity', accessor: 'identity_1', uuid: 'u', local: false, options: {}, defaultLeaseTTL: () => 0, maxLeaseTTL: () => 0 };
+  assert.throws(() => createIdentityBackend(store, { storage: new StorageView(new MemoryStorage(), 'x/'), mount, clock: store.clock }), /not mountable/);
+  assert.ok(createIdentityBackend(store, { storage: new StorageView(new MemoryStorage(), 'x/'), mount: { ...mount, path: 'identity/' }, clock: store.clock }));
 });
 
 test('record keys: replicated and local prefixes, parsed back', () => {

@@ -6,7 +6,7 @@
 import { BadRequestError, PermissionDeniedError } from '../../errors.js';
 import { definePath } from '../../framework/index.js';
 import { loginAuthFrom } from '../token-fields.js';
-import { addressAllowed } from './cidr.js';
+import { addressAllowed } from '../../util/cidr.js';
 import { saltOf } from './layout.js';
 import { roleByRoleId } from './role-store.js';
 import { consumeSecretId, SecretIdScope } from './secret-id-store.js';

@@ -13,7 +13,7 @@ import {
 } from '../../framework/index.js';
 import type { BackendContext } from '../../logical/backend.js';
 import { readTokenParams, renderTokenParams, TOKEN_FIELDS } from '../token-fields.js';
-import { checkCidrs } from './cidr.js';
+import { checkCidrs } from '../../util/cidr.js';
 import { saltOf } from './layout.js';
 import { getRole, requireRole, saveRole, withRoleLock, type RoleEntry } from './role-store.js';
 import { ROLE_NAME_FIELD, rolePattern } from './role-paths.js';

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { BadRequestError } from '../../errors.js';
 import { definePath, genericName, type FieldSchemas, type PathHandler } from '../../framework/index.js';
 import { EMPTY_TOKEN_PARAMS, readTokenParams, TOKEN_FIELDS } from '../token-fields.js';
-import { checkCidrs } from './cidr.js';
+import { checkCidrs } from '../../util/cidr.js';
 import { saltOf } from './layout.js';
 import {
   getRole,

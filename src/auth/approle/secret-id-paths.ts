@@ -7,7 +7,7 @@ import { BadRequestError, NotFoundError } from '../../errors.js';
 import { definePath, type FieldData, type FieldSchemas, type PathHandler } from '../../framework/index.js';
 import type { BackendContext } from '../../logical/backend.js';
 import type { Response } from '../../logical/request.js';
-import { checkCidrs, isSubset, quoteList } from './cidr.js';
+import { checkCidrs, isSubset, quoteList } from '../../util/cidr.js';
 import { saltOf } from './layout.js';
 import { requireRole, withRoleLock, type RoleEntry } from './role-store.js';
 import { ROLE_NAME_FIELD, rolePattern } from './role-paths.js';

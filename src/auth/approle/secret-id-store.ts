@@ -10,7 +10,7 @@ import { formatTime } from '../../framework/index.js';
 import type { StorageView } from '../../logical/storage.js';
 import type { BatchOp } from '../../storage/physical.js';
 import { KeyedMutex } from '../../util/keyed-mutex.js';
-import { addressAllowed } from './cidr.js';
+import { addressAllowed } from '../../util/cidr.js';
 import { areaOf, type Salt, type SecretIdArea } from './layout.js';
 import type { RoleEntry } from './role-store.js';
 

@@ -5,7 +5,7 @@
 import { BadRequestError, PermissionDeniedError } from '../../errors.js';
 import { definePath, genericName } from '../../framework/index.js';
 import { loginAuthFrom } from '../token-fields.js';
-import { remoteAddrAllowed } from './bound-cidrs.js';
+import { addressAllowed } from '../../util/cidr.js';
 import { verifyAgainstNobody, verifyPassword } from './password-hash.js';
 import { getUser } from './user-store.js';
 
@@ -26,7 +26,7 @@ export const loginPath = definePath({
       const user = await getUser(ctx.storage, username);
       const valid = user === undefined ? await verifyAgainstNobody(password) : await verifyPassword(password, user.password);
       if (user === undefined || !valid) throw new BadRequestError(INVALID_CREDENTIALS);
-      if (!remoteAddrAllowed(req.remoteAddr, user.token.tokenBoundCidrs)) throw new PermissionDeniedError();
+      if (!addressAllowed(req.remoteAddr, user.token.tokenBoundCidrs)) throw new PermissionDeniedError();
       return {
         login: loginAuthFrom(user.token, { displayName: username, metadata: { username }, alias: { name: username } }),
       };

@@ -5,7 +5,7 @@
 import { BadRequestError } from '../../errors.js';
 import { definePath, genericName, type FieldData, type FieldSchemas, type PathDef, type PathHandler } from '../../framework/index.js';
 import { readTokenParams, renderTokenParams, sanitizePolicies, TOKEN_FIELDS, type TokenParams } from '../token-fields.js';
-import { checkBoundCidrs } from './bound-cidrs.js';
+import { checkCidrs } from '../../util/cidr.js';
 import { hashPassword, type PasswordHash } from './password-hash.js';
 import { deleteUser, getUser, listUsers, NO_LEGACY_FIELDS, putUser, type LegacyFields, type StoredUser } from './user-store.js';
 
@@ -65,7 +65,7 @@ function applyTokenFields(f: FieldData<typeof USER_FIELDS>, prev: StoredUser | u
   if (token.tokenMaxTTL > 0 && token.tokenTTL > token.tokenMaxTTL) {
     throw new BadRequestError('"token_ttl" value must be less than "token_max_ttl" value');
   }
-  token = { ...token, tokenBoundCidrs: checkBoundCidrs(token.tokenBoundCidrs) };
+  token = { ...token, tokenBoundCidrs: checkCidrs('token_bound_cidrs', token.tokenBoundCidrs) };
   return { token, legacy: { policies, ttl, maxTTL } };
 }
 
