@@ -121,3 +121,26 @@ test('an expired token is revoked by the queue: its children and leases go at it
     await n.close();
   }
 });
+
+test('disabling a secrets engine revokes its leases first; disabling an auth method revokes its tokens', async () => {
+  const { n, revoked } = await nodeWithEngine();
+  try {
+    await n.call('read', 'dyn/creds/z');
+    await n.call('delete', 'sys/mounts/dyn');
+    assert.deepEqual(revoked, ['z-1']);
+    assert.deepEqual((await n.call('list', 'sys/leases/lookup/dyn/'))?.data?.['keys'] ?? [], []);
+
+    await n.call('update', 'sys/auth/up', { type: 'userpass' });
+    await n.call('update', 'auth/up/users/bob', { password: 'pw-123456' });
+    const login = await n.call('update', 'auth/up/login/bob', { password: 'pw-123456' });
+    const tok = login?.auth?.clientToken;
+    assert.ok(tok);
+    assert.ok(await n.call('read', 'auth/token/lookup-self', {}, tok));
+    const other = await n.token({ policies: ['default'] });
+    await n.call('delete', 'sys/auth/up');
+    await assert.rejects(n.call('read', 'auth/token/lookup-self', {}, tok), fails(403));
+    assert.ok(await n.call('read', 'auth/token/lookup-self', {}, other), 'tokens of other mounts stay');
+  } finally {
+    await n.close();
+  }
+});
