@@ -28,6 +28,7 @@ import { ResponseWrapping } from '../wrapping/response-wrapping.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import { createIdentityBackend, IDENTITY_DESCRIPTION, IDENTITY_MOUNT_PATH, IDENTITY_TYPE } from '../identity/backend.js';
 import type { MountInfo } from '../identity/types.js';
+import { entityForLogin } from '../identity/alias-ops.js';
 
 export interface CoreOptions {
   readonly physical: Physical;
@@ -184,7 +185,15 @@ export class Core {
       classifier: this.classifier,
       clock: this.clock,
       ttls: this.ttls,
-      factoryFor: (type) => (type === 'token' ? (ctx) => createTokenBackend(this.tokens, ctx, this.policies) : builtinFactory('auth', type)),
+      factoryFor: (type) => (type === 'token' ? (ctx) =>
+              createTokenBackend(this.tokens, ctx, this.policies, {
+                entityForAlias: async (accessor, alias) => {
+                  const mount = this.mountByAccessor(accessor);
+                  if (mount === undefined) return '';
+                  return (await entityForLogin(this.identity, mount, { name: alias })).entity.id;
+                },
+                identityPolicies: (entityId) => this.identity.resolve(entityId)?.policies ?? [],
+              }) : builtinFactory('auth', type)),
     });
   }
 

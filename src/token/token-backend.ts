@@ -41,7 +41,12 @@ export function tokenPaths(deps: TokenDeps, mountMaxTTL: () => number): PathDef[
   ];
 }
 
-export function createTokenBackend(tokens: TokenStore, ctx: BackendContext, policies?: PolicyStore): LogicalBackend {
-  const deps: TokenDeps = { tokens, ...(policies !== undefined ? { policies } : {}) };
+export function createTokenBackend(
+  tokens: TokenStore,
+  ctx: BackendContext,
+  policies?: PolicyStore,
+  identity?: Pick<TokenDeps, 'entityForAlias' | 'identityPolicies'>,
+): LogicalBackend {
+  const deps: TokenDeps = { tokens, ...(policies !== undefined ? { policies } : {}), ...identity };
   return createBackend({ paths: tokenPaths(deps, () => ctx.mount.maxLeaseTTL()), specialPaths: TOKEN_SPECIAL_PATHS, help: TOKEN_HELP }, ctx);
 }

@@ -184,6 +184,10 @@ async function createToken(deps: TokenDeps, req: BackendRequest, f: CreateFields
   let path = orphanPath ? 'auth/token/create-orphan' : 'auth/token/create';
   if (role !== undefined) path = `auth/token/create/${role.name}${role.pathSuffix !== '' ? `/${role.pathSuffix}` : ''}`;
 
+  // An alias means "this token's entity comes from the alias", so the parent's is not inherited.
+  let entityId = orphan ? '' : parent.entry.entityId;
+  if (entityAlias !== '') entityId = deps.entityForAlias === undefined ? '' : await deps.entityForAlias(ctx.mount.accessor, entityAlias);
+
   const issued = await tokens.create({
     policies,
     path,
@@ -197,8 +201,7 @@ async function createToken(deps: TokenDeps, req: BackendRequest, f: CreateFields
     renewable,
     type,
     parent: orphan ? '' : parent.idHash,
-    // An alias means "this token's entity comes from the alias", so the parent's is not inherited.
-    entityId: orphan || entityAlias !== '' ? '' : parent.entry.entityId,
+    entityId,
     role: role?.name ?? '',
     boundCidrs,
     mountAccessor: ctx.mount.accessor,

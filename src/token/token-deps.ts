@@ -13,6 +13,13 @@ export interface TokenDeps {
   readonly tokens: TokenStore;
   /** Absent only in tests of the bare backend: then only root callers count as sudo. */
   readonly policies?: PolicyStore;
+  /**
+   * Finds or creates the entity of an alias on the token mount (create with `entity_alias`);
+   * absent in bare-backend tests, where the alias is only recorded.
+   */
+  readonly entityForAlias?: (mountAccessor: string, alias: string) => Promise<string>;
+  /** The entity's current identity policies (lookups show them); absent in bare-backend tests. */
+  readonly identityPolicies?: (entityId: string) => readonly string[];
 }
 
 /**

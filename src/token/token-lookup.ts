@@ -45,7 +45,10 @@ export function lookupPaths(deps: TokenDeps): PathDef[] {
   const { tokens } = deps;
   const answer = (found: FoundToken | undefined, id: string, now: number): Response => {
     if (found === undefined) throw new PermissionDeniedError('bad token');
-    return { data: renderTokenEntry(found.entry, id, now) };
+    const data = renderTokenEntry(found.entry, id, now);
+    const identityPolicies = deps.identityPolicies?.(found.entry.entityId) ?? [];
+    if (identityPolicies.length > 0) data['identity_policies'] = [...identityPolicies];
+    return { data };
   };
   const byToken = async (token: string, now: number): Promise<Response> => {
     if (token === '') throw new BadRequestError('missing token ID');

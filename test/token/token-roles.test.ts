@@ -156,7 +156,7 @@ test('batch roles, default-batch, and entity aliases', async () => {
 
     await t.call('update', 'auth/token/roles/e', { allowed_entity_aliases: 'Web-*, exact', allowed_policies: 'p' });
     const withAlias = await t.call('update', 'auth/token/create/e', { entity_alias: 'web-42' });
-    assert.equal(withAlias!.auth!.entityId, '');
+    assert.match(withAlias!.auth!.entityId, /^[0-9a-f-]{36}$/, 'the alias resolves to an entity');
     const entry = await t.node.core.tokens.lookup(withAlias!.auth!.clientToken);
     assert.equal(entry!.entry.entityAlias, 'web-42');
     await assert.rejects(t.call('update', 'auth/token/create/e', { entity_alias: 'db' }), fails(400, "invalid 'entity_alias' value"));
