@@ -1,14 +1,17 @@
 /**
  * The request pipeline: small named steps run in order for every request.
  *   seal-exempt dispatch -> seal check -> route -> wrapping-token check -> token
- *   -> existence check -> ACL -> backend -> login registration -> lease registration -> response wrapping
- *   -> (after the response) spent-token revocation
+ *   -> existence check -> ACL -> audit request -> backend -> login registration -> lease registration
+ *   -> response wrapping -> audit response -> (after the response) spent-token revocation
+ * A request refused before the backend is audited with its error (src/audit/trail.ts); the
+ * whole request is timed for telemetry (src/telemetry/).
  * Cross-cutting checks live here, never in handlers. Later steps (audit, leases, wrapping,
  * forwarding) slot in between without handlers noticing.
  */
-import { PermissionDeniedError, RouteNotFoundError, SealedError } from '../errors.js';
+import { PermissionDeniedError, ReadOnlyError, RouteNotFoundError, SealedError } from '../errors.js';
+import { forwardToPrimary, type ForwardingTarget } from '../replication/forwarding.js';
 import type { BackendRequest, LogicalBackend } from '../logical/backend.js';
-import type { Request, Response } from '../logical/request.js';
+import type { CallerAuth, Request, Response } from '../logical/request.js';
 import type { Match } from '../router/router.js';
 import { issueLoginToken, type LoginIdentity } from '../token/login.js';
 import { entityForLogin } from '../identity/alias-ops.js';
@@ -18,6 +21,7 @@ import { matchesAny } from './special-paths.js';
 import { aclOf, callerOf } from './caller-acl.js';
 import { checkWrappingToken, wrappingAuthFailure } from '../wrapping/token-check.js';
 import { wrapResponse } from '../wrapping/wrap-step.js';
+import type { AuditTrail } from '../audit/trail.js';
 
 /** sys/ paths served while sealed or uninitialised (relative to sys/). */
 const SEAL_EXEMPT = ['init', 'seal-status', 'unseal', 'health'];
@@ -31,14 +35,31 @@ interface TokenUse {
 
 /** Implements the HTTP shell's RequestHandler (structurally; the core does not import HTTP). */
 export class Pipeline {
+  /** Set while this node is a connected performance secondary: where replicated writes go. */
+  forwarder: ForwardingTarget | undefined;
+
   constructor(
     private readonly core: Core,
     /** The system backend, reachable before unseal for the seal-exempt paths. */
     private readonly sys: LogicalBackend,
   ) {}
 
+  /** Every request is timed and counted (telemetry) around the steps below. */
   async handle(req: Request): Promise<Response | undefined> {
-    const exempt = sealExemptPath(req.path);
+    const metrics = this.core.metrics;
+    const started = metrics.requestStarted(req);
+    try {
+      const resp = await this.serve(req);
+      metrics.requestFinished(req, started, resp, undefined);
+      return resp;
+    } catch (err) {
+      metrics.requestFinished(req, started, undefined, err);
+      throw err;
+    }
+  }
+
+  private async serve(req: Request): Promise<Response | undefined> {
+    const exempt = sealExemptPath(req.path) ?? this.unauthenticatedMetrics(req.path);
     if (exempt !== undefined) {
       req.mountPoint = 'sys/';
       req.mountType = 'system';
@@ -47,11 +68,25 @@ export class Pipeline {
 
     if (this.core.sealed) throw new SealedError();
 
+    const trail = this.core.audit.trail(req);
+    if (trail === undefined) return this.routed(req, undefined);
+    try {
+      return await this.routed(req, trail);
+    } catch (err) {
+      // Refused before the backend: a request entry with the error; failed in or after it: a response entry.
+      await trail.failed(err);
+      throw err;
+    }
+  }
+
+  /** Route, authenticate, authorise, audit the request, then the backend and the steps after it. */
+  private async routed(req: Request, trail: AuditTrail | undefined): Promise<Response | undefined> {
     const match = this.route(req.path);
     // The routing facts are recorded on the request itself: audit and rendering read them too.
     req.mountPoint = match.route.prefix;
     req.mountType = match.route.entry.type;
     req.mountAccessor = match.route.entry.accessor;
+    trail?.routed(match.route.kind, match.route.entry.config);
     const breq: BackendRequest = Object.assign(req, { relativePath: match.relativePath });
     const backend = match.route.backend;
     const special = backend.specialPaths;
@@ -70,16 +105,62 @@ export class Pipeline {
 
       if (breq.auth !== undefined) await this.authorize(breq, matchesAny(special.root, breq.relativePath));
 
-      const resp = await backend.handleRequest(breq);
+      // Audit step: caller and ACL decision known, nothing run yet; no device recording it stops the request here.
+      await trail?.request();
+      const resp = await this.runBackend(backend, breq);
       if (resp?.login !== undefined) await this.registerLogin(breq, match, resp);
       if (resp?.secret?.type !== undefined && resp.secret.leaseId === undefined) {
         resp.secret = await this.core.expiration.register(req.path, resp.secret, match.route.settings, use?.idHash ?? '');
       }
       // After the login step, so a wrapped login wraps the token it issued.
-      return await wrapResponse(this.core.wrapping, breq, resp);
+      const out = await wrapResponse(this.core.wrapping, breq, resp);
+      await trail?.response(out);
+      return out;
     } finally {
       if (use?.exhausted) await this.core.tokens.revokeTree(use.idHash);
     }
+  }
+
+  /** sys/metrics with unauthenticated_metrics_access: served like the seal-exempt paths (no token, not audited). */
+  private unauthenticatedMetrics(path: string): string | undefined {
+    return this.core.metrics.unauthenticatedMetrics && (path === 'sys/metrics' || path === 'sys/metrics/') ? 'metrics' : undefined;
+  }
+
+  /**
+   * The backend step. On a secondary, a handler that writes replicated state fails read-only:
+   * the already authenticated request then goes to the primary (docs/replication.md).
+   */
+  private async runBackend(backend: LogicalBackend, req: BackendRequest): Promise<Response | undefined> {
+    try {
+      return await backend.handleRequest(req);
+    } catch (err) {
+      if (!(err instanceof ReadOnlyError) || this.forwarder === undefined) throw err;
+      return forwardToPrimary(this.forwarder, req);
+    }
+  }
+
+  /**
+   * A request forwarded by a secondary, run on the primary with the caller's forwarded identity:
+   * no token step (the token is the secondary's), the same existence check, ACL and backend;
+   * tokens, leases and wrapping for it are the secondary's business.
+   */
+  async handleForwarded(req: Request, auth: CallerAuth | undefined): Promise<Response | undefined> {
+    if (this.core.sealed) throw new SealedError();
+    const match = this.route(req.path);
+    req.mountPoint = match.route.prefix;
+    req.mountType = match.route.entry.type;
+    req.mountAccessor = match.route.entry.accessor;
+    const breq: BackendRequest = Object.assign(req, { relativePath: match.relativePath });
+    const backend = match.route.backend;
+    const special = backend.specialPaths;
+    if (auth === undefined && !matchesAny(special.unauthenticated, breq.relativePath)) throw new PermissionDeniedError();
+    if (auth !== undefined) breq.auth = auth;
+    if (breq.operation === 'update') {
+      const { supported, exists } = await backend.existenceCheck(breq);
+      if (supported && !exists) breq.operation = 'create';
+    }
+    if (breq.auth !== undefined) await this.authorize(breq, matchesAny(special.root, breq.relativePath));
+    return backend.handleRequest(breq);
   }
 
   private route(path: string): Match {

@@ -4,7 +4,7 @@
  * KeyClassifier. Secrets engines and auth methods each have one MountTable instance.
  */
 import type { Clock } from '../clock.js';
-import { BadRequestError, PermissionDeniedError } from '../errors.js';
+import { BadRequestError, PermissionDeniedError, ReadOnlyError } from '../errors.js';
 import type { BackendFactory, LogicalBackend, MountSettings } from '../logical/backend.js';
 import type { Storage } from '../logical/storage.js';
 import { StorageView } from '../logical/storage.js';
@@ -44,11 +44,13 @@ export interface MountTableOptions {
 
 interface StoredTable {
   type: 'mounts';
-  entries: MountEntry[];
+  entries: readonly MountEntry[];
 }
 
 export class MountTable {
   private entries: MountEntry[] = [];
+  /** The table bytes last read or written, per key: persist() skips unchanged tables. */
+  private readonly written = new Map<string, Buffer>();
   /** Table changes read, change and persist `entries` across awaits: one at a time. */
   private readonly changes = new SerialQueue();
 
@@ -82,6 +84,16 @@ export class MountTable {
     return this.changes.run(() => this.tuneNow(path, change));
   }
 
+  /**
+   * Re-read both tables after they changed underneath (replication applied them on a
+   * secondary) and make routes follow: start new mounts, stop removed ones (their data is not
+   * touched: its deletion arrives by replication too), move renamed ones, restart ones whose
+   * type or options changed, and adopt tuning in place.
+   */
+  reload(): Promise<void> {
+    return this.changes.run(() => this.reloadNow());
+  }
+
   list(): readonly MountEntry[] {
     return this.entries;
   }
@@ -101,8 +113,55 @@ export class MountTable {
       }
     }
     this.entries = stored;
-    if (changed) await this.persist();
+    if (changed) {
+      try {
+        await this.persist();
+      } catch (err) {
+        // A secondary not yet synced may not write the replicated table: the required mounts
+        // live in memory until the primary's table arrives (reload()).
+        if (!(err instanceof ReadOnlyError)) throw err;
+      }
+    }
     for (const entry of this.entries) await this.start(entry);
+  }
+
+  private async reloadNow(): Promise<void> {
+    const stored = [...(await this.readTable(this.opts.tableKey)), ...(await this.readTable(this.opts.localTableKey))];
+    const byUuid = new Map(stored.map((e) => [e.uuid, e]));
+    const kept: MountEntry[] = [];
+    for (const current of this.entries) {
+      const fresh = byUuid.get(current.uuid);
+      // A required mount made in memory before the table arrived stays until the table has one.
+      const placeholder = fresh === undefined && this.isRequired(current.path) && !stored.some((e) => e.path === current.path);
+      if (fresh !== undefined || placeholder) {
+        kept.push(current);
+        continue;
+      }
+      const route = this.opts.router.remove(this.routePath(current));
+      this.opts.classifier.removeMount(this.dataPath(current));
+      await route?.backend.cleanup?.();
+    }
+    // Two passes for moves, so two mounts swapping paths never collide in the router.
+    const moved: RouteEntry[] = [];
+    const restart: MountEntry[] = [];
+    for (const current of kept) {
+      const fresh = byUuid.get(current.uuid);
+      if (fresh === undefined) continue;
+      const oldPrefix = this.routePath(current);
+      const reshaped = fresh.type !== current.type || JSON.stringify(fresh.options) !== JSON.stringify(current.options);
+      Object.assign(current, { ...fresh, options: { ...fresh.options }, config: { ...fresh.config } });
+      if (this.routePath(current) !== oldPrefix) {
+        const route = this.opts.router.remove(oldPrefix);
+        if (route !== undefined) moved.push({ ...route, prefix: this.routePath(current), entry: current });
+      }
+      if (reshaped) restart.push(current);
+    }
+    for (const route of moved) this.opts.router.add(route);
+    for (const entry of restart) await this.restart(entry);
+    const known = new Set(kept.map((e) => e.uuid));
+    const added = stored.filter((e) => !known.has(e.uuid));
+    this.entries = [...kept, ...added];
+    for (const entry of added) await this.start(entry);
   }
 
   private async unloadNow(): Promise<void> {
@@ -168,10 +227,12 @@ export class MountTable {
     const entry = this.entries.find((e) => e.path === path);
     if (entry === undefined) return;
     if (this.isRequired(path)) throw new BadRequestError(`cannot unmount "${path}"`);
+    // The table is written first: if that fails (e.g. read-only on a secondary), nothing changed.
+    const remaining = this.entries.filter((e) => e !== entry);
+    await this.persist(remaining);
+    this.entries = remaining;
     const route = this.opts.router.remove(this.routePath(entry));
     await route?.backend.cleanup?.();
-    this.entries = this.entries.filter((e) => e !== entry);
-    await this.persist();
     // Data goes after the table: a crash in between leaves unreachable data, never a dangling mount.
     const view = new StorageView(this.opts.storage, this.dataPath(entry));
     const keys = await view.listRecursive();
@@ -188,10 +249,10 @@ export class MountTable {
     if (entry === undefined) throw new BadRequestError(`no matching mount at "${from}"`);
     if (this.isRequired(from)) throw new BadRequestError(`cannot remount "${from}"`);
     this.checkPathFree(to);
+    await this.persist(this.entries.map((e) => (e === entry ? { ...e, path: to } : e)));
     const route = this.opts.router.remove(this.routePath(entry));
     entry.path = to;
     if (route !== undefined) this.opts.router.add({ ...route, prefix: this.routePath(entry), entry });
-    await this.persist();
     return entry;
   }
 
@@ -204,8 +265,12 @@ export class MountTable {
     const def = next.default_lease_ttl || Math.min(this.opts.ttls.defaultLeaseTTL, max);
     if (next.max_lease_ttl > sysMax) throw new BadRequestError('tuning of max_lease_ttl is greater than the system max_lease_ttl');
     if (def > max) throw new BadRequestError('tuning of default_lease_ttl is greater than the max_lease_ttl');
+    // Written before memory changes, so a refused write (read-only secondary) changes nothing.
+    const description = change.description ?? entry.description;
+    const options = change.options !== undefined ? { ...entry.options, ...change.options } : entry.options;
+    await this.persist(this.entries.map((e) => (e === entry ? { ...e, config: next, description, options } : e)));
     entry.config = next;
-    if (change.description !== undefined) entry.description = change.description;
+    entry.description = description;
     if (change.options !== undefined) {
       if (entry.type === 'kv' && change.options['version'] !== undefined && change.options['version'] !== entry.options['version']) {
         if (!(entry.options['version'] === '1' && change.options['version'] === '2')) {
@@ -301,16 +366,29 @@ export class MountTable {
 
   private async readTable(key: string): Promise<MountEntry[]> {
     const raw = await this.opts.storage.get(key);
-    if (raw === undefined) return [];
+    if (raw === undefined) {
+      this.written.delete(key);
+      return [];
+    }
+    this.written.set(key, Buffer.from(raw));
     const table = JSON.parse(raw.toString('utf8')) as StoredTable;
-    return table.entries;
+    return [...table.entries];
   }
 
-  private async persist(): Promise<void> {
-    const enc = (entries: MountEntry[]): Buffer => Buffer.from(JSON.stringify({ type: 'mounts', entries } satisfies StoredTable));
-    await this.opts.storage.batch([
-      { type: 'put', key: this.opts.tableKey, value: enc(this.entries.filter((e) => !e.local)) },
-      { type: 'put', key: this.opts.localTableKey, value: enc(this.entries.filter((e) => e.local)) },
-    ]);
+  /**
+   * Write the tables for `entries` (default: the current ones). Only a table whose bytes changed
+   * is written, so a change to local mounts never writes the replicated table (which a
+   * secondary may not write).
+   */
+  private async persist(entries: readonly MountEntry[] = this.entries): Promise<void> {
+    const enc = (list: readonly MountEntry[]): Buffer => Buffer.from(JSON.stringify({ type: 'mounts', entries: list } satisfies StoredTable));
+    const tables: [string, Buffer][] = [
+      [this.opts.tableKey, enc(entries.filter((e) => !e.local))],
+      [this.opts.localTableKey, enc(entries.filter((e) => e.local))],
+    ];
+    const changed = tables.filter(([key, value]) => !this.written.get(key)?.equals(value));
+    if (changed.length === 0) return;
+    await this.opts.storage.batch(changed.map(([key, value]) => ({ type: 'put' as const, key, value })));
+    for (const [key, value] of changed) this.written.set(key, value);
   }
 }
