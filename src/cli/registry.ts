@@ -10,6 +10,7 @@ import { policiesCommand, policyDeleteCommand, policyFmtCommand, policyListComma
 import { tokenCapabilitiesCommand, tokenLookupCommand, tokenRenewCommand, tokenRevokeCommand } from './commands/token.js';
 import { tokenCreateCommand } from './commands/token-create.js';
 import { unwrapCommand } from './commands/unwrap.js';
+import { leaseLookupCommand, leaseRenewCommand, leaseRevokeCommand } from './commands/lease.js';
 import { operatorGenerateRootCommand } from './commands/generate-root.js';
 import { kvDeleteCommand, kvDestroyCommand, kvGetCommand, kvListCommand, kvPatchCommand, kvPutCommand, kvUndeleteCommand } from './commands/kv.js';
 import { kvMetadataDeleteCommand, kvMetadataGetCommand, kvMetadataPutCommand } from './commands/kv-metadata.js';
@@ -23,6 +24,7 @@ import {
   operatorUnsealCommand,
 } from './commands/operator.js';
 import { pathHelpCommand } from './commands/path-help.js';
+import { replicationStatusCommand } from './commands/replication.js';
 import { secretsDisableCommand, secretsEnableCommand, secretsListCommand, secretsMoveCommand, secretsTuneCommand } from './commands/secrets.js';
 import { statusCommand } from './commands/status.js';
 import { versionCommand } from './commands/version.js';
@@ -59,6 +61,9 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['secrets move', secretsMoveCommand],
   ['login', loginCommand],
   ['unwrap', unwrapCommand],
+  ['lease lookup', leaseLookupCommand],
+  ['lease renew', leaseRenewCommand],
+  ['lease revoke', leaseRevokeCommand],
   ['token create', tokenCreateCommand],
   ['token lookup', tokenLookupCommand],
   ['token renew', tokenRenewCommand],
@@ -74,6 +79,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['auth disable', authDisableCommand],
   ['auth list', authListCommand],
   ['auth tune', authTuneCommand],
+  ['replication status', replicationStatusCommand],
 ]);
 
 export interface Group {
@@ -104,7 +110,21 @@ export const GROUPS: ReadonlyMap<string, Group> = new Map<string, Group>([
       description: 'This command has subcommands for interacting with the metadata and versions of secrets in KV version 2.',
     },
   ],
+  [
+    'lease',
+    {
+      synopsis: 'Interact with leases',
+      description: 'This command groups subcommands for interacting with leases. Users can lookup, renew, and revoke leases.',
+    },
+  ],
   ['secrets', { synopsis: 'Interact with secrets engines', description: 'This command groups subcommands for interacting with secrets engines.' }],
+  [
+    'replication',
+    {
+      synopsis: 'Interact with performance replication',
+      description: 'This command groups subcommands for performance replication. Activation and management go through "arca write sys/replication/...", as with Vault.',
+    },
+  ],
   [
     'token',
     {
