@@ -1,7 +1,7 @@
 /**
  * Summarises a .cpuprofile: the functions with the most self time, then with the most total
- * (inclusive) time, as shares of the samples. Run as
- * `node dist/bench/lib/profile-top.js FILE.cpuprofile [N]`.
+ * (inclusive) time, then self time per source file (node internals grouped as "node:"), as
+ * shares of the samples. Run as `node dist/bench/lib/profile-top.js FILE.cpuprofile [N]`.
  */
 import { readFileSync } from 'node:fs';
 
@@ -40,6 +40,23 @@ function main(): void {
   };
   print('self time', self);
   print('total time (function on the stack)', inclusive(profile, label));
+  print('self time by file', byFile(profile));
+}
+
+/** Self time per source file: which modules the process spends its time in. */
+function byFile(profile: CpuProfile): Map<string, number> {
+  const file = new Map<number, string>();
+  for (const n of profile.nodes) {
+    const url = n.callFrame.url;
+    const name = url === '' ? `(${n.callFrame.functionName || 'native'})` : url.startsWith('node:') ? 'node: (internals)' : url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/');
+    file.set(n.id, name);
+  }
+  const counts = new Map<string, number>();
+  for (const id of profile.samples) {
+    const key = file.get(id) ?? '?';
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
 }
 
 /** Samples in which each function appears anywhere on the stack (counted once per sample). */

@@ -4,7 +4,7 @@
  * box copied to another key fails to open. Used for barrier entries (behind a term prefix),
  * the keyring (under the root key) and the seal's stored root key (under the unseal key).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 
 export const BOX_VERSION = 1;
 export const KEY_LENGTH = 32;
@@ -18,9 +18,27 @@ export class DecryptionError extends Error {
   override readonly name = 'DecryptionError';
 }
 
+/**
+ * Random nonces come from a pool refilled by the CSPRNG a few KiB at a time: one call per 341
+ * encryptions instead of one each (every write encrypts). Each pool byte is used once, and a
+ * nonce is consumed (copied by the cipher and into the box) before the pool can be refilled.
+ */
+const noncePool = Buffer.alloc(NONCE_LENGTH * 341);
+let noncePoolOffset = noncePool.length;
+
+function nextNonce(): Buffer {
+  if (noncePoolOffset + NONCE_LENGTH > noncePool.length) {
+    randomFillSync(noncePool);
+    noncePoolOffset = 0;
+  }
+  const nonce = noncePool.subarray(noncePoolOffset, noncePoolOffset + NONCE_LENGTH);
+  noncePoolOffset += NONCE_LENGTH;
+  return nonce;
+}
+
 export function encryptWith(key: Buffer, aad: string | Buffer, plaintext: Buffer): Buffer {
   if (key.length !== KEY_LENGTH) throw new RangeError(`encryption key must be ${KEY_LENGTH} bytes`);
-  const nonce = randomBytes(NONCE_LENGTH);
+  const nonce = nextNonce();
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH });
   cipher.setAAD(typeof aad === 'string' ? Buffer.from(aad, 'utf8') : aad);
   const body = cipher.update(plaintext);

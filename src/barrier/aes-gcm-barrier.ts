@@ -161,13 +161,17 @@ export class AesGcmBarrier implements Storage {
     this.unsealed();
     checkNotReserved(key);
     const cached = this.cache.get(key);
-    if (cached !== undefined) return cached;
-    const ticket = this.cache.ticket();
-    const raw = await this.physical.get(key);
-    if (raw === undefined) return undefined;
-    const plain = this.decryptEntry(key, raw);
-    this.cache.fill(key, plain, ticket);
-    return plain;
+    if (cached !== undefined) return cached ?? undefined;
+    const ticket = this.cache.ticket(key);
+    // null: absent (cached too: engines read keys that are often missing); undefined: the read failed.
+    let plain: Buffer | null | undefined;
+    try {
+      const raw = await this.physical.get(key);
+      plain = raw === undefined ? null : this.decryptEntry(key, raw);
+    } finally {
+      this.cache.fill(ticket, plain);
+    }
+    return plain ?? undefined;
   }
 
   async put(key: string, value: Buffer): Promise<void> {
@@ -186,6 +190,43 @@ export class AesGcmBarrier implements Storage {
   /** Forget cached plaintext of keys written below the barrier (replication applies WAL entries there). */
   invalidate(keys: Iterable<string>): void {
     this.cache.invalidate(keys);
+  }
+
+  /** Forget every cached plaintext (an HA node changing role: another node may have written anything). */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  /**
+   * Re-read the keyring from storage under the root key held since unseal: another writer (a
+   * replication primary, the previous HA active node) may have rotated it. Serialised with rotate().
+   */
+  reloadKeyring(): Promise<void> {
+    return this.rotations.run(async () => {
+      const state = this.unsealed();
+      const box = await this.physical.get(BARRIER_KEYRING);
+      if (box === undefined) throw new NotInitializedError();
+      let plain: Buffer;
+      try {
+        plain = decryptWith(state.rootKey, BARRIER_KEYRING, box);
+      } catch (err) {
+        if (err instanceof DecryptionError) throw new InvalidRootKeyError();
+        throw err;
+      }
+      let next: Keyring;
+      try {
+        next = Keyring.deserialize(plain);
+      } finally {
+        plain.fill(0);
+      }
+      if (this.state !== state) {
+        next.zero();
+        throw new SealedError();
+      }
+      const previous = state.keyring;
+      state.keyring = next;
+      previous.zero();
+    });
   }
 
   /** Keys are not encrypted, so listing passes through (still refused while sealed). */
@@ -260,6 +301,9 @@ function checkRootKey(rootKey: Buffer): void {
   if (rootKey.length !== KEY_LENGTH) throw new RangeError(`root key must be ${KEY_LENGTH} bytes`);
 }
 
+/** Longer keys cannot be reserved: they skip the set lookup (this runs on every storage call). */
+const MAX_RESERVED_LENGTH = Math.max(...[...RESERVED_KEYS].map((k) => k.length));
+
 function checkNotReserved(key: string): void {
-  if (RESERVED_KEYS.has(key)) throw new ReservedKeyError(key);
+  if (key.length <= MAX_RESERVED_LENGTH && RESERVED_KEYS.has(key)) throw new ReservedKeyError(key);
 }

@@ -1,11 +1,16 @@
 /**
- * A bounded LRU of decrypted entries in front of the physical store, so a hot key (a token, a
- * KV secret) is not read and decrypted on every request.
+ * A bounded cache of decrypted entries in front of the physical store, so a hot key (a token, a
+ * KV secret) is not read and decrypted on every request. Eviction is least-recently-used by
+ * "second chance": a hit only marks its entry, and eviction moves marked entries to the young
+ * end once instead of evicting them, so hits (three per KV read) never reorder the map.
  *
- * Correctness under concurrency: a read may only fill the cache if no write to any key finished
- * while it was in flight and no write to its own key is still in flight; otherwise a slow read
- * could cache a value older than an acknowledged write. Every write drops its keys when it starts
- * and again when it ends. The cache is cleared (and its buffers zeroed) on seal.
+ * Correctness under concurrency: a read may only fill the cache if no write to its key finished
+ * (and no invalidation of it happened) while it was in flight, and no write to its key is still
+ * in flight; otherwise a slow read could cache a value older than an acknowledged write. Each
+ * read from storage holds a ticket for its key, which such a write marks stale. Writes to other
+ * keys do not matter, so a steady write load does not keep unrelated keys (tokens, engine
+ * config) out of the cache. Every write drops its keys when it starts and again when it ends.
+ * The cache is cleared (and its buffers zeroed) on seal.
  */
 export interface ReadCacheLimits {
   /** Most entries kept. */
@@ -18,44 +23,77 @@ export interface ReadCacheLimits {
 
 export const DEFAULT_READ_CACHE_LIMITS: ReadCacheLimits = { maxEntries: 10_000, maxBytes: 32 * 1024 * 1024, maxValueBytes: 64 * 1024 };
 
+/** One read from storage in flight; settle it with `fill` whatever the read's outcome. */
+export interface ReadTicket {
+  readonly key: string;
+  /** A write or invalidation of the key happened while the read was in flight. */
+  stale: boolean;
+}
+
+interface Cached {
+  /** null: the key is known to be absent (engine config never written, a secret not yet created). */
+  readonly value: Buffer | null;
+  /** Hit since it was last inserted or moved: spared once by eviction. */
+  hit: boolean;
+}
+
 export class ReadCache {
-  /** Map order is recency order: the first key is the least recently used. */
-  private readonly entries = new Map<string, Buffer>();
+  /** Map order is insertion order: eviction starts at the first (oldest) key. */
+  private readonly entries = new Map<string, Cached>();
   private bytes = 0;
   /** Keys with writes in flight, and how many. */
   private readonly writing = new Map<string, number>();
-  /** Counts finished writes; a read started at generation g may fill only while it is still g. */
-  private generation = 0;
+  /** Reads from storage in flight, by key. */
+  private readonly reading = new Map<string, Set<ReadTicket>>();
 
   constructor(private readonly limits: ReadCacheLimits = DEFAULT_READ_CACHE_LIMITS) {}
 
-  /** A copy of the cached plaintext, or undefined. */
-  get(key: string): Buffer | undefined {
+  /** A copy of the cached plaintext, null when the key is known to be absent, undefined when unknown. */
+  get(key: string): Buffer | null | undefined {
     const hit = this.entries.get(key);
     if (hit === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, hit);
-    return Buffer.from(hit);
+    hit.hit = true;
+    return hit.value === null ? null : Buffer.from(hit.value);
   }
 
-  /** Call before reading key from storage; pass the result to fill(). */
-  ticket(): number {
-    return this.generation;
+  /** Call before reading key from storage; pass the result to fill() once the read is over. */
+  ticket(key: string): ReadTicket {
+    const ticket: ReadTicket = { key, stale: false };
+    const set = this.reading.get(key);
+    if (set === undefined) this.reading.set(key, new Set([ticket]));
+    else set.add(ticket);
+    return ticket;
   }
 
-  /** Cache a value read under `ticket`, unless a write may have overtaken the read. */
-  fill(key: string, value: Buffer, ticket: number): void {
-    if (ticket !== this.generation || this.writing.has(key)) return;
-    if (value.length > this.limits.maxValueBytes || this.limits.maxEntries === 0) return;
+  /**
+   * End a read: cache the value it found (null: the key does not exist), unless a write may
+   * have overtaken it. `undefined` (the read failed) caches nothing. Every ticket must be filled
+   * exactly once.
+   */
+  fill(ticket: ReadTicket, value: Buffer | null | undefined): void {
+    const key = ticket.key;
+    const set = this.reading.get(key);
+    if (set !== undefined && set.delete(ticket) && set.size === 0) this.reading.delete(key);
+    if (value === undefined || ticket.stale || this.writing.has(key)) return;
+    if ((value !== null && value.length > this.limits.maxValueBytes) || this.limits.maxEntries === 0) return;
     this.drop(key);
-    this.entries.set(key, Buffer.from(value));
-    this.bytes += value.length;
-    for (const [oldest, buf] of this.entries) {
-      if (this.entries.size <= this.limits.maxEntries && this.bytes <= this.limits.maxBytes) break;
+    this.entries.set(key, { value: value === null ? null : Buffer.from(value), hit: false });
+    this.bytes += value?.length ?? 0;
+    // Every marked entry is moved (and unmarked) at most once, so this ends.
+    for (const [oldest, entry] of this.entries) {
+      if (this.withinLimits()) break;
+      if (oldest === key) continue;
       this.entries.delete(oldest);
-      this.bytes -= buf.length;
-      buf.fill(0);
+      if (entry.hit) {
+        entry.hit = false;
+        this.entries.set(oldest, entry);
+        continue;
+      }
+      this.bytes -= entry.value?.length ?? 0;
+      entry.value?.fill(0);
     }
+    // Limits smaller than this one value: it cannot stay either.
+    if (!this.withinLimits()) this.drop(key);
   }
 
   /** Run a write of `keys` with the cache kept coherent around it. */
@@ -67,11 +105,11 @@ export class ReadCache {
     try {
       return await write();
     } finally {
-      this.generation++;
       for (const k of keys) {
         const n = (this.writing.get(k) ?? 1) - 1;
         if (n === 0) this.writing.delete(k);
         else this.writing.set(k, n);
+        this.markStale(k);
         this.drop(k);
       }
     }
@@ -79,14 +117,16 @@ export class ReadCache {
 
   /** Forget keys changed behind the barrier's back (replicated writes applied below it). */
   invalidate(keys: Iterable<string>): void {
-    this.generation++;
-    for (const k of keys) this.drop(k);
+    for (const k of keys) {
+      this.markStale(k);
+      this.drop(k);
+    }
   }
 
-  /** Forget and zero everything (seal). */
+  /** Forget and zero everything (seal, HA role change); reads in flight cache nothing. */
   clear(): void {
-    this.generation++;
-    for (const buf of this.entries.values()) buf.fill(0);
+    for (const set of this.reading.values()) for (const t of set) t.stale = true;
+    for (const entry of this.entries.values()) entry.value?.fill(0);
     this.entries.clear();
     this.bytes = 0;
   }
@@ -95,11 +135,27 @@ export class ReadCache {
     return this.entries.size;
   }
 
+  /** Reads from storage not yet settled (diagnostics and tests: must return to 0). */
+  get readsInFlight(): number {
+    let n = 0;
+    for (const set of this.reading.values()) n += set.size;
+    return n;
+  }
+
+  private markStale(key: string): void {
+    const set = this.reading.get(key);
+    if (set !== undefined) for (const t of set) t.stale = true;
+  }
+
+  private withinLimits(): boolean {
+    return this.entries.size <= this.limits.maxEntries && this.bytes <= this.limits.maxBytes;
+  }
+
   private drop(key: string): void {
     const old = this.entries.get(key);
     if (old === undefined) return;
     this.entries.delete(key);
-    this.bytes -= old.length;
-    old.fill(0);
+    this.bytes -= old.value?.length ?? 0;
+    old.value?.fill(0);
   }
 }

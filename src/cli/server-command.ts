@@ -61,7 +61,15 @@ function banner(node: RunningNode, config: ServerConfig, level: LogLevel): strin
       `tcp (addr: "${l.address}", cluster address: "${l.config.clusterAddress}", max_request_size: "${l.config.maxRequestSize}", tls: "${tls}")`,
     ]);
   });
-  rows.push(['Log Level', level], ['Storage', config.storage.type], ['Version', `Arca v${VERSION}`]);
+  rows.push(
+    ['Log Level', level],
+    // Node cannot lock memory; Vault prints the same line with disable_mlock.
+    ['Mlock', 'supported: false, enabled: false'],
+    ['Node Version', process.version],
+    ['Recovery Mode', 'false'],
+    ['Storage', config.storage.type],
+    ['Version', `Arca v${VERSION}`],
+  );
   const width = Math.max(...rows.map(([k]) => k.length)) + 12;
   const lines = rows.map(([k, v]) => `${k.padStart(width)}: ${v}`);
   return `==> Arca server configuration:\n\n${lines.join('\n')}\n\n==> Arca server started! Log data will stream in below:\n`;
@@ -107,12 +115,13 @@ export async function runServer(args: string[]): Promise<number> {
 
   let level: LogLevel;
   try {
-    level = parseLogLevel(flags.isSet('log-level') ? flags.string('log-level') : config.logLevel);
+    // Flag, then Vault's environment variable, then the configuration file.
+    level = parseLogLevel(flags.isSet('log-level') ? flags.string('log-level') : (process.env['VAULT_LOG_LEVEL'] || config.logLevel));
   } catch (e) {
     err.write(`${(e as Error).message}\n`);
     return 1;
   }
-  const formatFlag = flags.isSet('log-format') ? flags.string('log-format') : config.logFormat;
+  const formatFlag = flags.isSet('log-format') ? flags.string('log-format') : (process.env['VAULT_LOG_FORMAT'] || config.logFormat);
   if (formatFlag !== 'standard' && formatFlag !== 'json') {
     err.write(`unknown log format: ${formatFlag}\n`);
     return 1;
@@ -180,6 +189,14 @@ export async function runServer(args: string[]): Promise<number> {
     // SIGHUP reloads, as in Vault (certificate rotation); it must never stop the server.
     process.on('SIGHUP', () => {
       logger.info('reload triggered', { signal: 'SIGHUP' });
+      // Log rotation: file audit devices reopen their files (a moved file is recreated).
+      node.core.audit.reopen().then(
+        (failed) => {
+          for (const f of failed) logger.error('audit device reopen failed; its writes fail until it can be reopened', f);
+          if (failed.length === 0) logger.info('audit devices reopened');
+        },
+        (e: unknown) => logger.error('audit device reopen failed', { error: (e as Error).message }),
+      );
       for (const l of node.listeners) {
         if (!l.config.tls.enabled) continue;
         l.reloadTls().then(

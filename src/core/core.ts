@@ -28,7 +28,17 @@ import { ResponseWrapping } from '../wrapping/response-wrapping.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import { createIdentityBackend, IDENTITY_DESCRIPTION, IDENTITY_MOUNT_PATH, IDENTITY_TYPE } from '../identity/backend.js';
 import type { MountInfo } from '../identity/types.js';
+import { AuditBroker } from '../audit/broker.js';
+import { DEFAULT_TELEMETRY, type TelemetryConfig } from '../config/server-config-types.js';
+import { Telemetry } from '../telemetry/telemetry.js';
+import { MeteredPhysical, meterBarrier } from '../telemetry/metered-storage.js';
+import type { HaControl, HaHost } from '../ha/types.js';
 import { entityForLogin } from '../identity/alias-ops.js';
+import { DEFAULT_REPLICATION, type ReplicationConfig } from '../config/server-config-types.js';
+import { ReadOnlyError } from '../errors.js';
+import { ReplicatedPhysical } from '../replication/wal-physical.js';
+import { ReplicationManager } from '../replication/manager.js';
+import type { InvalidationHooks } from '../replication/applier.js';
 
 export interface CoreOptions {
   readonly physical: Physical;
@@ -40,6 +50,10 @@ export interface CoreOptions {
   readonly clusterName?: string;
   readonly apiAddr?: string;
   readonly clusterAddr?: string;
+  /** The `telemetry` stanza; defaults when absent (tests). */
+  readonly telemetry?: TelemetryConfig;
+  /** The `replication` stanza (WAL retention); defaults when absent (tests). */
+  readonly replication?: ReplicationConfig;
 }
 
 export interface ClusterInfo {
@@ -47,7 +61,7 @@ export interface ClusterInfo {
   readonly id: string;
 }
 
-export class Core {
+export class Core implements HaHost {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly physical: Physical;
@@ -62,6 +76,12 @@ export class Core {
   readonly wrapping: ResponseWrapping;
   /** Entities, aliases and groups (identity/); loaded at unseal, consulted by the token and login steps. */
   readonly identity: IdentityStore;
+  /** Audit devices (local); restored at unseal, closed at seal. */
+  readonly audit: AuditBroker;
+  /** This node's metrics registry (sys/metrics). */
+  readonly metrics: Telemetry;
+  /** Performance replication (src/replication/): mode, WAL, Merkle tree, primary and secondary sides. */
+  readonly replication: ReplicationManager;
   readonly router = new Router();
   readonly classifier = new KeyClassifier();
   readonly mounts: MountTable;
@@ -76,6 +96,8 @@ export class Core {
   /** Extra mount types provided by the core itself (the system backend). */
   private readonly builtins = new Map<string, BackendFactory>();
   private activeSince: Date | undefined;
+  /** High availability (src/ha/), attached by the node when its storage holds an HA lock. */
+  private haControl: HaControl | undefined;
 
   constructor(opts: CoreOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -86,8 +108,20 @@ export class Core {
     this.apiAddr = opts.apiAddr ?? '';
     this.clusterAddr = opts.clusterAddr ?? '';
     this.configuredClusterName = opts.clusterName;
-    this.barrier = new AesGcmBarrier(opts.physical);
-    this.seal = new ShamirSeal(opts.physical, this.barrier);
+    this.metrics = new Telemetry({ config: opts.telemetry ?? DEFAULT_TELEMETRY, storageType: opts.storageType, clock: this.clock });
+    const metered = new MeteredPhysical(opts.physical, this.metrics.storageTimers);
+    // The replication layer sits right under the barrier: it sees ciphertext and classifies every key.
+    const replicationConfig = opts.replication ?? DEFAULT_REPLICATION;
+    const replicated = new ReplicatedPhysical(metered, {
+      classifier: this.classifier,
+      clock: this.clock,
+      logger: this.logger,
+      retention: { entries: replicationConfig.walRetentionEntries, bytes: replicationConfig.walRetentionBytes },
+    });
+    this.barrier = meterBarrier(new AesGcmBarrier(replicated), this.metrics.barrierTimers);
+    this.seal = new ShamirSeal(replicated, this.barrier);
+    this.replication = new ReplicationManager({ physical: replicated, barrier: this.barrier, clock: this.clock, logger: this.logger, hooks: this.replicationHooks() });
+    this.audit = new AuditBroker({ storage: this.barrier, clock: this.clock, logger: this.logger, onFailure: (type) => this.metrics.auditFailed(type) });
     this.tokens = new TokenStore(this.barrier, this.clock);
     this.policies = new PolicyStore(this.barrier);
     this.expiration = new ExpirationManager({
@@ -222,6 +256,15 @@ export class Core {
     return this.activeSince;
   }
 
+  /** With HA, unsealing makes this node a standby; the coordinator activates it when it wins the lock. */
+  attachHa(control: HaControl): void {
+    this.haControl = control;
+  }
+
+  get ha(): HaControl | undefined {
+    return this.haControl;
+  }
+
   /** sys/init: create keys, the root token, and leave the node sealed (as Vault does). */
   async initialize(params: { secretShares: number; secretThreshold: number }, opts: { rootTokenId?: string; keepUnsealed?: boolean } = {}): Promise<{ shares: Buffer[]; rootToken: string }> {
     const { shares } = await this.seal.initialize(params);
@@ -248,7 +291,8 @@ export class Core {
     const status = await this.seal.submitUnsealKey(key);
     if (wasSealed && !status.sealed) {
       try {
-        await this.postUnseal();
+        if (this.haControl !== undefined) await this.haControl.unsealed();
+        else await this.postUnseal();
       } catch (err) {
         this.logger.error('post-unseal setup failed; sealing again', { error: err as Error });
         await this.sealNode();
@@ -261,7 +305,19 @@ export class Core {
   /** Seal: stop backends, drop key material. */
   async sealNode(): Promise<void> {
     if (this.barrier.sealed) return;
+    await this.haControl?.sealing();
+    await this.stopServices();
+    await this.haControl?.sealed();
+    await this.seal.seal();
+    this.logger.info('core: vault is sealed');
+  }
+
+  /** Stop backends and background work and forget loaded state (seal, or HA step-down). */
+  private async stopServices(): Promise<void> {
+    await this.replication.stop();
     await this.expiration.stop();
+    await this.audit.teardown();
+    this.metrics.activity.reset();
     await this.authMounts.unload();
     await this.mounts.unload();
     this.tokens.teardown();
@@ -269,21 +325,65 @@ export class Core {
     this.identity.teardown();
     this.generateRoot.cancel();
     this.activeSince = undefined;
-    await this.seal.seal();
-    this.logger.info('core: vault is sealed');
+  }
+
+  /** HA: this node holds the lock now. Everything is read afresh: the previous active node wrote it. */
+  async activate(): Promise<void> {
+    this.barrier.clearCache();
+    await this.barrier.reloadKeyring();
+    await this.postUnseal();
+  }
+
+  /** HA: the lock is lost or given up. Background work stops and no cached state survives. */
+  async deactivate(): Promise<void> {
+    await this.stopServices();
+    this.barrier.clearCache();
+  }
+
+  /** HA standby: show the cluster's name and id in status answers; read only (the active node writes). */
+  async enterStandby(): Promise<void> {
+    const raw = await this.barrier.get(`${CLUSTER_INFO}info`);
+    if (raw !== undefined) this.cluster = JSON.parse(raw.toString('utf8')) as ClusterInfo;
+    this.barrier.clearCache();
   }
 
   private async postUnseal(): Promise<void> {
+    // The storage mode (primary/secondary) must be in force before the first write below.
+    await this.replication.load();
     await this.tokens.setup();
-    await this.policies.setup();
+    // A secondary that has not synced yet cannot store the default policy; it arrives by replication.
+    await this.policies.setup().catch((err: unknown) => {
+      if (!(err instanceof ReadOnlyError)) throw err;
+    });
     await this.identity.setup();
     this.cluster = await this.loadClusterInfo();
     await this.mounts.load();
     await this.authMounts.load();
+    await this.audit.setup();
     // Restores in the background: the node serves while leases are re-queued.
     this.expiration.start();
     this.activeSince = new Date(this.clock.now());
+    // Last: indexing needs the mount tables, and applied changes need loaded caches to invalidate.
+    await this.replication.start();
     this.logger.info('core: vault is unsealed');
+  }
+
+  /** How replicated changes applied below the barrier reach the caches above it. */
+  private replicationHooks(): InvalidationHooks {
+    return {
+      ready: () => !this.barrier.sealed && this.activeSince !== undefined,
+      reloadKeyring: () => this.barrier.reloadKeyring(),
+      reloadMounts: async () => {
+        await this.mounts.reload();
+        await this.authMounts.reload();
+      },
+      invalidatePolicy: (name) => this.policies.invalidate(name),
+      invalidateIdentity: (key) => this.identity.invalidate(key),
+      invalidateMountData: (key) => {
+        const route = this.router.all().find((r) => key.startsWith(r.storagePrefix));
+        route?.backend.invalidate?.(key.slice(route.storagePrefix.length));
+      },
+    };
   }
 
   private async loadClusterInfo(): Promise<ClusterInfo> {

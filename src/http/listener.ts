@@ -16,11 +16,10 @@ import { readFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { RequestTooLargeError } from '../errors.js';
 import type { Request } from '../logical/request.js';
-import { FramedSocket } from './framed-socket.js';
+import { startFramedConnection } from './framed-connection.js';
 import type { HttpLogger, RequestHandler } from './handler.js';
 import { apiPath, parseRequest } from './parse.js';
 import { jsonAnswer, renderError, renderResponse, type Rendered } from './render.js';
@@ -137,16 +136,18 @@ export async function loadTlsOptions(opts: ListenerOptions): Promise<tls.TlsOpti
 }
 
 /**
- * Put a FramedSocket between each connection and node's HTTP machinery by wrapping the
- * server's own connection listener (node accepts any Duplex as an HTTP connection).
+ * Run each connection's bytes through a RequestFramer before node's parser (framed-connection.ts),
+ * by wrapping the server's own connection listener.
  */
-function frameConnections(server: http.Server | https.Server, event: 'connection' | 'secureConnection'): void {
+function frameConnections(server: http.Server | https.Server, event: 'connection' | 'secureConnection', log: HttpLogger): void {
   const listeners = server.listeners(event);
-  const original = listeners[listeners.length - 1] as ((socket: Duplex) => void) | undefined;
+  const original = listeners[listeners.length - 1] as ((socket: Socket) => void) | undefined;
   if (original === undefined) throw new Error(`listener: node's HTTP server has no ${event} listener to wrap`);
   server.removeListener(event, original);
   server.on(event, (socket: Socket) => {
-    original.call(server, new FramedSocket(socket));
+    if (!startFramedConnection(socket, (s) => original.call(server, s))) {
+      log.error({}, "node's HTTP server did not attach as expected; connection closed (unsupported node version?)");
+    }
   });
 }
 
@@ -190,7 +191,7 @@ function writeRendered(res: http.ServerResponse, rendered: Rendered, closeAfter:
 }
 
 /** Malformed HTTP: answer in JSON when the connection can take it, then close. */
-function answerClientError(err: NodeJS.ErrnoException, socket: Socket | FramedSocket): void {
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   // Node keeps the response in flight on a connection as `_httpMessage`; writing our own bytes
   // in the middle of it would corrupt it, so such a connection is just closed.
   const inFlight = (socket as { _httpMessage?: unknown })._httpMessage;
@@ -199,8 +200,8 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket | FramedSo
     return;
   }
   socket.write(clientErrorAnswer(err));
-  if (socket instanceof FramedSocket) socket.destroySoon();
-  else socket.end();
+  // Lingers on framed connections (framed-connection.ts), so the answer reaches the client.
+  socket.destroySoon();
 }
 
 /**
@@ -241,7 +242,7 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
   const server: http.Server | https.Server =
     tlsOptions === undefined ? http.createServer(serverOptions) : https.createServer({ ...serverOptions, ...tlsOptions });
   server.timeout = opts.inactivityTimeoutMs ?? 120_000;
-  frameConnections(server, tlsOptions === undefined ? 'connection' : 'secureConnection');
+  frameConnections(server, tlsOptions === undefined ? 'connection' : 'secureConnection', log);
 
   // Every raw connection, including TLS handshakes in progress, so close() can end them all.
   const sockets = new Set<Socket>();

@@ -50,8 +50,10 @@ export function mapMethodToken(token: string): string {
 
 type State =
   | { kind: 'start' }
-  | { kind: 'method'; token: number[] }
-  | { kind: 'head'; method: string; bytes: number[]; lineLength: number }
+  /** `from`: where the token starts in the current chunk, -1 when it began in an earlier one. */
+  | { kind: 'method'; length: number; from: number; held: Buffer[] }
+  /** `pieces`: the head's bytes from earlier chunks (copies); `from`: its start in the current one. */
+  | { kind: 'head'; method: string; pieces: Buffer[]; from: number; size: number; lineLength: number }
   | { kind: 'body'; remaining: number }
   | { kind: 'chunk-size'; line: number[] }
   | { kind: 'chunk-data'; remaining: number }
@@ -62,26 +64,38 @@ type State =
 /** What the head of one request says about the body that follows. */
 type BodyFraming = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'unknown' };
 
-function bodyFraming(method: string, head: Buffer): BodyFraming {
+/** Shortest header name the framing depends on ("content-length"; "transfer-encoding" is longer). */
+const MIN_FRAMING_NAME = 14;
+
+/** `text`: the head after the method token, as latin1. */
+function bodyFraming(method: string, text: string): BodyFraming {
   if (method === 'CONNECT') return { kind: 'unknown' };
-  const lines = head.toString('latin1').split('\n');
+  // Line by line over one string, without splitting: this runs for every request.
   let contentLength: string | undefined;
   let transferEncoding: string | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const line = (lines[i] ?? '').replace(/\r$/, '');
-    if (line === '') break;
+  let pos = text.indexOf('\n') + 1; // the request line is not a header
+  while (pos > 0 && pos < text.length) {
+    const lf = text.indexOf('\n', pos);
+    const next = lf === -1 ? text.length : lf + 1;
+    const end = lf === -1 ? text.length : text.charCodeAt(lf - 1) === CR && lf - 1 >= pos ? lf - 1 : lf;
+    if (end === pos) break;
     // Obsolete line folding: node rejects it; stop following rather than guess.
-    if (line.startsWith(' ') || line.startsWith('\t')) return { kind: 'unknown' };
-    const colon = line.indexOf(':');
-    if (colon <= 0) return { kind: 'unknown' };
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    if (name === 'content-length') {
-      if (contentLength !== undefined && contentLength !== value) return { kind: 'unknown' };
-      contentLength = value;
-    } else if (name === 'transfer-encoding') {
-      transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+    const first = text.charCodeAt(pos);
+    if (first === SP || first === 0x09) return { kind: 'unknown' };
+    const colon = text.indexOf(':', pos);
+    if (colon <= pos || colon >= end) return { kind: 'unknown' };
+    if (colon - pos >= MIN_FRAMING_NAME) {
+      const name = text.slice(pos, colon).trim().toLowerCase();
+      if (name === 'content-length') {
+        const value = text.slice(colon + 1, end).trim();
+        if (contentLength !== undefined && contentLength !== value) return { kind: 'unknown' };
+        contentLength = value;
+      } else if (name === 'transfer-encoding') {
+        const value = text.slice(colon + 1, end).trim();
+        transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+      }
     }
+    pos = next;
   }
   if (transferEncoding !== undefined) {
     if (contentLength !== undefined) return { kind: 'unknown' };
@@ -96,7 +110,17 @@ function bodyFraming(method: string, head: Buffer): BodyFraming {
   return { kind: 'none' };
 }
 
-/** Rewrites method tokens in one connection's byte stream. One instance per connection. */
+/** Whether bytes [from, to) of chunk hold anything but CR (a head line with content). */
+function hasContent(chunk: Buffer, from: number, to: number): boolean {
+  for (let j = from; j < to; j++) if (chunk[j] !== CR) return true;
+  return false;
+}
+
+/**
+ * Rewrites method tokens in one connection's byte stream. One instance per connection.
+ * Bytes it does not change are passed on as views of the input (no copy) where possible:
+ * a chunk holding whole requests with ordinary methods comes out as the chunk itself.
+ */
 export class RequestFramer {
   private state: State = { kind: 'start' };
 
@@ -111,7 +135,7 @@ export class RequestFramer {
     let runStart = 0; // start of the current verbatim run in `chunk`
     let i = 0;
     const flushRun = (end: number): void => {
-      if (end > runStart) out.push(chunk.subarray(runStart, end));
+      if (end > runStart) out.push(runStart === 0 && end === chunk.length ? chunk : chunk.subarray(runStart, end));
     };
     while (i < chunk.length) {
       const s = this.state;
@@ -126,47 +150,57 @@ export class RequestFramer {
             i++;
             break;
           }
-          flushRun(i);
-          this.state = { kind: 'method', token: [] };
-          runStart = i;
+          this.state = { kind: 'method', length: 0, from: i, held: [] };
           break;
         }
         case 'method': {
           const c = chunk[i]!;
-          if (c === SP && s.token.length > 0) {
-            const token = Buffer.from(s.token).toString('latin1');
-            out.push(Buffer.from(`${mapMethodToken(token)} `, 'latin1'));
+          if (c === SP && s.length > 0) {
+            const token = s.from >= 0 ? chunk.toString('latin1', s.from, i) : Buffer.concat([...s.held, chunk.subarray(0, i)]).toString('latin1');
+            const mapped = mapMethodToken(token);
             i++;
-            runStart = i;
-            this.state = { kind: 'head', method: token, bytes: [], lineLength: 1 };
-          } else if (isTokenChar(c) && s.token.length < MAX_METHOD_LENGTH) {
-            s.token.push(c);
+            if (mapped !== token || s.from < 0) {
+              // The token (and any part of it held back from earlier chunks) is replaced.
+              flushRun(Math.max(s.from, 0));
+              out.push(Buffer.from(`${mapped} `, 'latin1'));
+              runStart = i;
+            }
+            this.state = { kind: 'head', method: token, pieces: [], from: i, size: 0, lineLength: 1 };
+          } else if (isTokenChar(c) && s.length < MAX_METHOD_LENGTH) {
+            s.length++;
             i++;
-            runStart = i;
           } else {
             // Not a request line: hand node the original bytes and stop following.
-            out.push(Buffer.from(s.token));
-            runStart = i;
+            if (s.from < 0) {
+              out.push(...s.held);
+              runStart = 0;
+            }
             this.state = { kind: 'passthrough' };
           }
           break;
         }
         case 'head': {
-          const c = chunk[i]!;
-          i++;
-          if (s.bytes.length >= MAX_HEAD_BYTES) {
+          // Line by line: the head ends at an LF closing a line with nothing but CRs in it.
+          const lf = chunk.indexOf(LF, i);
+          const end = lf === -1 ? chunk.length : lf;
+          const take = Math.min(end - i + (lf === -1 ? 0 : 1), MAX_HEAD_BYTES - s.size);
+          const from = i;
+          if (take <= 0) {
             this.state = { kind: 'passthrough' };
             break;
           }
-          s.bytes.push(c);
-          if (c === LF) {
+          i += take;
+          s.size += take;
+          const lineEnd = lf === -1 ? i : Math.min(i, lf);
+          if (hasContent(chunk, from, lineEnd)) s.lineLength++;
+          if (lf !== -1 && i === lf + 1) {
             if (s.lineLength === 0) {
-              this.afterHead(s.method, Buffer.from(s.bytes));
+              const text =
+                s.pieces.length === 0 ? chunk.toString('latin1', s.from, i) : Buffer.concat([...s.pieces, chunk.subarray(0, i)]).toString('latin1');
+              this.afterHead(s.method, text);
             } else {
               s.lineLength = 0;
             }
-          } else if (c !== CR) {
-            s.lineLength++;
           }
           break;
         }
@@ -225,12 +259,26 @@ export class RequestFramer {
         }
       }
     }
-    // Bytes of an undecided method token are held back until the token ends.
-    if (this.state.kind !== 'method') flushRun(chunk.length);
-    return out.length === 1 ? out[0]! : Buffer.concat(out);
+    const s = this.state;
+    if (s.kind === 'method') {
+      // Bytes of an undecided method token are held back (copied: the chunk is not ours) until it ends.
+      const from = Math.max(s.from, 0);
+      flushRun(from);
+      s.held.push(Buffer.from(chunk.subarray(from)));
+      s.from = -1;
+    } else {
+      flushRun(chunk.length);
+      // A head still open keeps its bytes beyond this chunk: copy them out of it.
+      if (s.kind === 'head') {
+        s.pieces.push(Buffer.from(chunk.subarray(s.from)));
+        s.from = 0;
+      }
+    }
+    if (out.length === 1) return out[0]!.length === chunk.length ? chunk : out[0]!;
+    return Buffer.concat(out);
   }
 
-  private afterHead(method: string, head: Buffer): void {
+  private afterHead(method: string, head: string): void {
     const framing = bodyFraming(method, head);
     switch (framing.kind) {
       case 'none':

@@ -78,6 +78,11 @@ export interface LogicalBackend {
   initialize?(): Promise<void>;
   /** Called on unmount or seal; stop background work. */
   cleanup?(): Promise<void>;
+  /**
+   * A key of this mount's storage (relative to the mount) was changed underneath the backend
+   * (replication applied it on a secondary): drop whatever is cached about it.
+   */
+  invalidate?(key: string): void;
 }
 
 export type BackendFactory = (ctx: BackendContext) => LogicalBackend | Promise<LogicalBackend>;

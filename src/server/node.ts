@@ -10,7 +10,11 @@ import { openPhysical } from '../storage/open.js';
 import type { Physical } from '../storage/physical.js';
 import { createSysBackend } from '../system/sys-backend.js';
 import type { Logger } from '../util/logger.js';
-import type { Clock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { HaTimings } from '../ha/coordinator.js';
+import { setupHa, type HaNode } from '../ha/wire.js';
+import { activationFor } from '../replication/activation.js';
+import { ClusterListener } from '../replication/cluster-tls.js';
 
 export interface RunningListener {
   readonly config: ListenerConfig;
@@ -26,6 +30,8 @@ export interface RunningNode {
   readonly listeners: readonly RunningListener[];
   /** The address clients should use: api_addr, else the first listener's URL. */
   readonly apiAddr: string;
+  /** High availability, when the storage has an HA lock (PostgreSQL with ha_enabled). */
+  readonly ha?: HaNode;
   /** Stop listening, seal, close storage. Idempotent. */
   close(): Promise<void>;
 }
@@ -41,7 +47,7 @@ export interface DevResult {
 
 export async function startNode(
   config: ServerConfig,
-  opts: { logger: Logger; clock?: Clock; physical?: Physical; dev?: DevOptions },
+  opts: { logger: Logger; clock?: Clock; physical?: Physical; dev?: DevOptions; haTimings?: Partial<HaTimings> },
 ): Promise<RunningNode & { dev?: DevResult }> {
   const physical = opts.physical ?? (await openPhysical(config.storage));
   const core = new Core({
@@ -53,10 +59,29 @@ export async function startNode(
     ...(config.clusterName !== undefined ? { clusterName: config.clusterName } : {}),
     ...(config.apiAddr !== undefined ? { apiAddr: config.apiAddr } : {}),
     ...(config.clusterAddr !== undefined ? { clusterAddr: config.clusterAddr } : {}),
+    telemetry: config.telemetry,
+    replication: config.replication,
   });
+  // The replication mode is known while sealed (status, health) and in force before any write.
+  await core.replication.load();
   const sys = createSysBackend(core);
   core.registerBuiltin('system', () => sys);
   const pipeline = new Pipeline(core, sys);
+  // Before any unseal: a restarted secondary reconnects through it, a primary serves the activate RPC.
+  const replication = activationFor(core);
+  // Known once the listeners run (port 0); the HA lock row advertises it.
+  let apiAddr = config.apiAddr ?? '';
+  const firstCluster = config.listeners[0]?.clusterAddress;
+  const ha = setupHa({
+    physical,
+    core,
+    pipeline,
+    sys,
+    logger: opts.logger,
+    clock: opts.clock ?? systemClock,
+    addresses: () => ({ apiAddr, clusterAddr: config.clusterAddr ?? (firstCluster !== undefined ? `https://${firstCluster}` : '') }),
+    ...(opts.haTimings !== undefined ? { timings: opts.haTimings } : {}),
+  });
 
   let dev: DevResult | undefined;
   if (opts.dev !== undefined) {
@@ -90,7 +115,7 @@ export async function startNode(
             : {}),
           maxRequestSize: l.maxRequestSize,
         },
-        pipeline,
+        ha?.gate ?? pipeline,
         httpLog,
       );
       const address = started.address.includes(':') ? `[${started.address}]:${started.port}` : `${started.address}:${started.port}`;
@@ -99,23 +124,48 @@ export async function startNode(
   } catch (err) {
     for (const l of listeners) await l.close();
     await core.shutdown();
+    await ha?.close();
     throw err;
   }
 
+  apiAddr = config.apiAddr ?? listeners[0]?.url ?? '';
+  const cluster = await bindClusterPort(config, opts.logger);
+  replication.attachNode({ ...(cluster !== undefined ? { listener: cluster } : {}), apiAddr });
   let closing: Promise<void> | undefined;
   const node: RunningNode & { dev?: DevResult } = {
     core,
     pipeline,
     listeners,
-    apiAddr: config.apiAddr ?? listeners[0]?.url ?? '',
+    apiAddr,
+    ...(ha !== undefined ? { ha } : {}),
     close() {
       closing ??= (async () => {
         await Promise.all(listeners.map((l) => l.close()));
+        await cluster?.close();
         await core.shutdown();
+        await ha?.close();
       })();
       return closing;
     },
     ...(dev ? { dev } : {}),
   };
   return node;
+}
+
+/**
+ * The replication cluster port (the first listener's cluster_address). It refuses everything
+ * until this node is an unsealed primary. A port that cannot be bound costs replication only,
+ * never the API: the failure is logged and the node runs without it.
+ */
+async function bindClusterPort(config: ServerConfig, logger: Logger): Promise<ClusterListener | undefined> {
+  const address = config.listeners[0]?.clusterAddress;
+  if (address === undefined) return undefined;
+  try {
+    const listener = await ClusterListener.listen(address, logger);
+    logger.info('cluster listener started', { address: listener.address });
+    return listener;
+  } catch (err) {
+    logger.error('cannot listen on the cluster address; performance replication is unavailable on this node', { address, error: err as Error });
+    return undefined;
+  }
 }

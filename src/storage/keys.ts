@@ -60,6 +60,30 @@ export const WRAPPING_PREFIX = 'core/wrapping/';
 /** Replication bookkeeping and the WAL itself. Local by definition. */
 export const REPLICATION_PREFIX = 'core/replication/';
 export const WAL_PREFIX = 'wal/';
+/*
+ * Replication bookkeeping below REPLICATION_PREFIX written by src/replication directly on the
+ * physical store, in plaintext JSON (positions and names, no secrets), because the applier writes
+ * them in the same physical batch as the ciphertext it applies, and a sealed node must know its
+ * mode. Never read through the barrier.
+ */
+/** Mode, cluster id, primary/secondary addresses. Written by the ReplicationManager; read at start. */
+export const REPLICATION_STATE = 'core/replication/state';
+/** A primary's registry of secondaries (one key per id: pending, active, revoked). Written by activation via the manager; read at start and by the cluster listener (through the manager). */
+export const REPLICATION_SECONDARIES_PREFIX = 'core/replication/secondaries/';
+/** A secondary's applied WAL index, epoch and sync flag. Written by the applier in the same batch as the entries it applies; read at start. */
+export const REPLICATION_APPLIED_INDEX = 'core/replication/applied-index';
+/** A primary's WAL epoch, oldest retained index and byte count. Written by the WAL trimmer; read at start. */
+export const REPLICATION_WAL_META = 'core/replication/wal-meta';
+/*
+ * Key material of the cluster channel (src/replication/activation.ts), unlike the plaintext
+ * bookkeeping above: written and read THROUGH THE BARRIER (encrypted), still local.
+ */
+/** A primary's replication CA (key + certificate) and cluster listener certificate. Written by primary/enable and promote; read when serving the cluster port. */
+export const REPLICATION_CA = 'core/replication/ca';
+/** A primary's per-secondary channel facts (client certificate serial, paths filter), one key per id. Written by secondary-token, paths-filter, revoke-secondary; read when serving the cluster port. */
+export const REPLICATION_PEERS_PREFIX = 'core/replication/peers/';
+/** A secondary's channel credentials (primary CA, client certificate and key), key = prefix + its secondary id (the entry arrives as the primary's ciphertext). Written by secondary/enable and update-primary; read after unseal to reconnect. */
+export const REPLICATION_CHANNEL_PREFIX = 'core/replication/channel/';
 
 export const PREFIXES: readonly PrefixSpec[] = [
   { prefix: SEAL_CONFIG, class: 'local', doc: 'seal configuration' },

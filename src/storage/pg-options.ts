@@ -15,7 +15,7 @@ export interface PostgresOptions {
   readonly table: string;
   /** Connection pool size. */
   readonly maxParallel: number;
-  /** Parsed and kept for the HA lock (a later change); the lock table is created when true. */
+  /** High availability: the lock table is created and nodes elect an active one (src/ha/). */
   readonly haEnabled: boolean;
   readonly haTable: string;
   /** How long a starting server keeps retrying an unreachable database, in milliseconds. */

@@ -22,6 +22,7 @@ import { copyValue, prepareBatch } from './ops.js';
 import { type ConnectionTarget, describeTarget, parseConnectionUrl } from './pg-connection.js';
 import { describePgError, isRetryableConflict, isUnavailable } from './pg-errors.js';
 import type { PostgresOptions } from './pg-options.js';
+import { type FencedStatements, fencedStatements, runFenced, type WriteFence } from './pg-lock.js';
 import { MAX_KEY_BYTES, statements, type Statements } from './pg-schema.js';
 import { connectAndPrepare, DEFAULT_CONNECT_TIMEOUT_MS, type StartDeps } from './pg-start.js';
 import { type BatchOp, InvalidKeyError, type Physical, checkKey } from './physical.js';
@@ -58,20 +59,46 @@ export class PostgresPhysical implements Physical {
     if (started.facts.synchronousCommit === 'off') {
       logger.warn('synchronous_commit is off for this database; Arca turns it on for its own sessions so acknowledged writes are durable');
     }
-    const pool = new pg.Pool({
+    const session: pg.ClientConfig = {
       ...started.config,
-      max: options.maxParallel,
-      idleTimeoutMillis: IDLE_TIMEOUT_MS,
       connectionTimeoutMillis: started.config.connectionTimeoutMillis ?? DEFAULT_CONNECT_TIMEOUT_MS,
       keepAlive: true,
       statement_timeout: STATEMENT_TIMEOUT_MS,
       query_timeout: QUERY_TIMEOUT_MS,
       ...(started.facts.synchronousCommit === 'off' ? { options: '-c synchronous_commit=on' } : {}),
-    });
-    return new PostgresPhysical(pool, statements(options.table), target, logger, clock);
+    };
+    const pool = new pg.Pool({ ...session, max: options.maxParallel, idleTimeoutMillis: IDLE_TIMEOUT_MS });
+    const ha = { enabled: options.haEnabled, table: options.haTable, dataTable: options.table, session };
+    return new PostgresPhysical(pool, statements(options.table), target, logger, clock, ha);
+  }
+
+  /**
+   * HA fencing (pg-lock.ts): while a fence is set, every put, delete and batch commits only if
+   * the fence's lock claim is still the live one, checked inside the write's own statement.
+   */
+  setWriteFence(fence: WriteFence | undefined): void {
+    this.fence = fence;
+    this.fenced = fence === undefined ? undefined : fencedStatements(this.ha.dataTable, this.ha.table);
+  }
+
+  /** A new, unconnected client with the pool's settings: the HA lock's dedicated session. */
+  newSession(): pg.Client {
+    return new pg.Client(this.ha.session);
+  }
+
+  /** `ha_enabled` and the quoted lock table name. */
+  get haLock(): { readonly enabled: boolean; readonly table: string } {
+    return { enabled: this.ha.enabled, table: this.ha.table };
+  }
+
+  /** A driver failure as text without the password (for the HA lock's log lines and errors). */
+  describeError(err: unknown): string {
+    return describePgError(err, this.target.password);
   }
 
   private closed = false;
+  private fence: WriteFence | undefined;
+  private fenced: FencedStatements | undefined;
   private closing: Promise<void> | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
   private lastUnavailableLog = Number.NEGATIVE_INFINITY;
@@ -83,6 +110,8 @@ export class PostgresPhysical implements Physical {
     private readonly target: ConnectionTarget,
     private readonly logger: Logger,
     private readonly clock: Clock,
+    /** ha_enabled, the (quoted) lock and data table names, and the pool's client settings. */
+    private readonly ha: { readonly enabled: boolean; readonly table: string; readonly dataTable: string; readonly session: pg.ClientConfig },
   ) {
     // An idle pooled connection that breaks (database restarted) emits 'error' on the pool; it is
     // dropped from the pool and the next call opens a new one. Without a listener Node would
@@ -98,11 +127,13 @@ export class PostgresPhysical implements Physical {
 
   async put(key: string, value: Buffer): Promise<void> {
     checkPgKey(key);
+    if (this.fence !== undefined) return runFenced(this.fence, this.fenced!.put, [key, copyValue(value)], (t, v) => this.run(t, v));
     await this.run(this.sql.put, [key, copyValue(value)]);
   }
 
   async delete(key: string): Promise<void> {
     checkPgKey(key);
+    if (this.fence !== undefined) return runFenced(this.fence, this.fenced!.delete, [key], (t, v) => this.run(t, v));
     await this.run(this.sql.delete, [key]);
   }
 
@@ -136,6 +167,7 @@ export class PostgresPhysical implements Physical {
         values.push(op.value);
       }
     }
+    if (this.fence !== undefined) return runFenced(this.fence, this.fenced!.batch, [deletes, keys, values], (t, v) => this.run(t, v));
     await this.run(this.sql.batch, [deletes, keys, values]);
   }
 

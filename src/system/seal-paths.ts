@@ -1,12 +1,14 @@
 /**
  * sys/ endpoints of the seal lifecycle: init, unseal, seal, seal-status, health, leader,
- * key-status, rotate, generate-root, step-down. Field names and status codes follow Vault.
+ * ha-status, key-status, rotate, generate-root, step-down. Field names and status codes follow
+ * Vault. The HA answers (leader, ha-status, standby health) come from src/ha/.
  */
 import { BadRequestError } from '../errors.js';
 import { definePath, type PathDef } from '../framework/index.js';
 import type { Response } from '../logical/request.js';
 import type { Core } from '../core/core.js';
 import { VERSION } from '../version.js';
+import { haStatusResponse, leaderBody } from '../ha/status.js';
 
 /** Unseal keys and generate-root shares arrive as hex or base64, as Vault accepts them. */
 export function decodeKeyShare(input: string): Buffer {
@@ -63,17 +65,20 @@ export async function healthResponse(core: Core, q: Record<string, unknown>): Pr
   if (!s.initialized) status = intParam(q['uninitcode'], 'uninitcode', 501);
   else if (s.sealed) status = intParam(q['sealedcode'], 'sealedcode', 503);
   else status = intParam(q['activecode'], 'activecode', 200);
-  // Single-node clusters have no standbys yet; standbyok and the standby codes are validated only.
-  boolParam(q['standbyok']);
-  intParam(q['standbycode'], 'standbycode', 429);
+  // An unsealed HA node that is not (yet) active is a standby; there are no performance standbys.
+  const standby = s.initialized && !s.sealed && core.ha !== undefined && core.ha.view().role !== 'active';
+  const standbyOk = boolParam(q['standbyok']);
+  const standbyCode = intParam(q['standbycode'], 'standbycode', 429);
+  boolParam(q['perfstandbyok']);
   intParam(q['performancestandbycode'], 'performancestandbycode', 473);
   intParam(q['drsecondarycode'], 'drsecondarycode', 472);
+  if (standby && !standbyOk) status = standbyCode;
   const body: Record<string, unknown> = {
     initialized: s.initialized,
     sealed: s.sealed,
-    standby: false,
+    standby,
     performance_standby: false,
-    replication_performance_mode: 'disabled',
+    replication_performance_mode: core.replication.persisted.mode,
     replication_dr_mode: 'disabled',
     server_time_utc: Math.floor(core.clock.now() / 1000),
     version: VERSION,
@@ -191,24 +196,16 @@ export function sealPaths(core: Core): PathDef[] {
     definePath({
       pattern: 'leader',
       fields: {},
-      operations: {
-        read: async () => ({
-          raw: {
-            status: 200,
-            body: {
-              ha_enabled: false,
-              is_self: false,
-              active_time: '0001-01-01T00:00:00Z',
-              leader_address: '',
-              leader_cluster_address: '',
-              performance_standby: false,
-              performance_standby_last_remote_wal: 0,
-            },
-          },
-        }),
-      },
+      operations: { read: async () => ({ raw: { status: 200, body: leaderBody(core.ha?.view()) } }) },
       synopsis: 'The current leader.',
       description: 'High-availability status of this node.',
+    }),
+    definePath({
+      pattern: 'ha-status',
+      fields: {},
+      operations: { read: async () => haStatusResponse(core) },
+      synopsis: 'The nodes of this HA cluster.',
+      description: 'The active node and the standbys whose heartbeat is current.',
     }),
     definePath({
       pattern: 'key-status',
@@ -274,9 +271,14 @@ export function sealPaths(core: Core): PathDef[] {
     definePath({
       pattern: 'step-down',
       fields: {},
-      operations: { update: async () => undefined },
+      operations: {
+        update: async () => {
+          core.ha?.stepDown();
+          return undefined;
+        },
+      },
       synopsis: 'Step down from active duty.',
-      description: 'A single node without HA has nothing to hand over; the request is accepted.',
+      description: 'The active node gives up the HA lock after this request and stays standby for a while; without HA there is nothing to hand over.',
     }),
   ];
 }

@@ -7,18 +7,21 @@ import type { LogicalBackend, MountSettings } from '../logical/backend.js';
 import { StorageView } from '../logical/storage.js';
 import type { Core } from '../core/core.js';
 import { LOGICAL_PREFIX } from '../storage/keys.js';
+import { auditPaths } from './audit-paths.js';
 import { authPaths } from './auth-paths.js';
 import { capabilitiesPaths } from './capabilities-paths.js';
 import { leasePaths } from './lease-paths.js';
 import { mountPaths } from './mount-paths.js';
 import { policyPaths } from './policy-paths.js';
+import { replicationPaths } from './replication-paths.js';
 import { SYS_ROOT_PATHS } from './root-paths.js';
 import { sealPaths } from './seal-paths.js';
+import { telemetryPaths } from './telemetry-paths.js';
 import { wrappingPaths } from './wrapping-paths.js';
 
 /** Every path of the system backend (one table, so the overlap test sees all of it). */
 export function sysPaths(core: Core): PathDef[] {
-  return [...sealPaths(core), ...mountPaths(core), ...authPaths(core), ...policyPaths(core), ...capabilitiesPaths(core), ...wrappingPaths(core), ...leasePaths(core)];
+  return [...sealPaths(core), ...mountPaths(core), ...authPaths(core), ...policyPaths(core), ...capabilitiesPaths(core), ...wrappingPaths(core), ...leasePaths(core), ...auditPaths(core), ...telemetryPaths(core), ...replicationPaths(core)];
 }
 
 export function createSysBackend(core: Core): LogicalBackend {
@@ -36,7 +39,7 @@ export function createSysBackend(core: Core): LogicalBackend {
     {
       paths: sysPaths(core),
       specialPaths: {
-        unauthenticated: ['init', 'seal-status', 'unseal', 'health', 'leader', 'generate-root/*', 'internal/ui/resultant-acl', 'wrapping/lookup'],
+        unauthenticated: ['init', 'seal-status', 'unseal', 'health', 'leader', 'generate-root/*', 'internal/ui/resultant-acl', 'wrapping/lookup', 'replication/status', 'replication/performance/status'],
         root: SYS_ROOT_PATHS,
       },
       help: 'The system backend: seal lifecycle, mounts, and server configuration.',

@@ -11,7 +11,6 @@
  * Roles are replicated configuration and live under TOKEN_ROLES_PREFIX (token-roles.ts); the
  * store holds that view too (`roles`) because the token backend's own mount view is elsewhere.
  */
-import { createHmac } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Storage } from '../logical/storage.js';
 import type { BatchOp } from '../storage/physical.js';
@@ -22,6 +21,7 @@ import { KeyedMutex } from '../util/keyed-mutex.js';
 import { randomBase62, randomBytes } from '../util/random.js';
 import { BATCH_PREFIX, openBatchToken, sealBatchToken } from './batch-codec.js';
 import { isExpired, type TokenEntry, type TokenType } from './token-entry.js';
+import { SaltedHmac } from './salted-hmac.js';
 
 export type { TokenEntry } from './token-entry.js';
 
@@ -86,6 +86,7 @@ export type ExpiryListener = (idHash: string, expireTime: number) => void;
 export class TokenStore {
   private readonly view: StorageView;
   private salt: Buffer | undefined;
+  private saltedHmac: SaltedHmac | undefined;
   private batchKey: Buffer | undefined;
   private readonly locks = new KeyedMutex();
   private readonly revokeListeners: RevokeListener[] = [];
@@ -104,12 +105,15 @@ export class TokenStore {
   /** Load or create the per-cluster keys. Called after unseal. */
   async setup(): Promise<void> {
     this.salt = await this.loadOrCreateKey(SALT_KEY);
+    this.saltedHmac = new SaltedHmac(this.salt);
     this.batchKey = await this.loadOrCreateKey(BATCH_KEY);
   }
 
   /** Forget key material on seal. */
   teardown(): void {
     this.salt?.fill(0);
+    this.saltedHmac?.zero();
+    this.saltedHmac = undefined;
     this.batchKey?.fill(0);
     this.salt = undefined;
     this.batchKey = undefined;
@@ -165,8 +169,8 @@ export class TokenStore {
   }
 
   private hmac(kind: string, value: string): string {
-    if (this.salt === undefined) throw new Error('token store is not set up');
-    return createHmac('sha256', this.salt).update(kind).update('\0').update(value).digest('hex');
+    if (this.saltedHmac === undefined) throw new Error('token store is not set up');
+    return this.saltedHmac.hex(kind, value);
   }
 
   /** Storage key of a token (exposed so callers can refer to a token without holding it). */

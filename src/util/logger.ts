@@ -1,8 +1,17 @@
 /**
- * A small structured logger. Fields are logged as given, so callers must never pass secrets:
- * tokens, keys and secret values stay out of log calls by construction (log accessors and
- * paths, not values). Output goes to a writable stream (stderr by default).
+ * Structured logging on pino, behind the small `Logger` interface the code uses. Fields are
+ * logged as given, so callers must never pass secrets: tokens, keys and secret values stay out
+ * of log calls by construction (log accessors and paths, not values). As a second line of
+ * defence, fields with secret-looking names are redacted.
+ *
+ * Formats, as Vault's `log_format`:
+ *  - json: one object per line with hclog's keys (`@level`, `@message`, `@timestamp`,
+ *    `@module` when a `module` field is bound), then the fields;
+ *  - standard: hclog's text form, `2026-01-01T00:00:00.000Z [INFO]  module: message: k=v`.
+ * Output goes to a writable stream (stderr by default), synchronously.
  */
+import { pino, type Logger as PinoLogger } from 'pino';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 const ORDER: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50 };
@@ -24,29 +33,59 @@ export function parseLogLevel(s: string | undefined): LogLevel {
   throw new Error(`unknown log level: ${s}`);
 }
 
-export function createLogger(opts: {
-  level?: LogLevel;
-  format?: 'standard' | 'json';
-  out?: { write(s: string): unknown };
-  fields?: Record<string, unknown>;
-} = {}): Logger {
-  const level = ORDER[opts.level ?? 'info'];
-  const out = opts.out ?? process.stderr;
-  const format = opts.format ?? 'standard';
-  const base = opts.fields ?? {};
-  const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
-    if (ORDER[lvl] < level) return;
-    const all = { ...base, ...fields };
-    for (const [k, v] of Object.entries(all)) if (v instanceof Error) all[k] = v.message;
-    const time = new Date().toISOString();
-    if (format === 'json') {
-      out.write(JSON.stringify({ '@level': lvl, '@message': msg, '@timestamp': time, ...all }) + '\n');
-    } else {
-      const kv = Object.entries(all)
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-        .join(' ');
-      out.write(`${time} [${lvl.toUpperCase()}] ${msg}${kv ? ' ' + kv : ''}\n`);
+/** Field names whose values are never written, wherever a careless caller puts them. */
+const SECRET_FIELDS = ['password', 'token', 'client_token', 'root_token', 'secret_id', 'unseal_key', 'otp', 'hmac_key'];
+const REDACT_PATHS = [...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*.${f}`)];
+const CENSOR = '[redacted]';
+
+type Out = { write(s: string): unknown };
+
+/** Errors become their message (their stack stays out of structured fields). */
+function clean(fields: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(fields)) {
+    if (v instanceof Error) {
+      out ??= { ...fields };
+      out[k] = v.message;
     }
+  }
+  const all = out ?? fields;
+  // hclog's JSON names the subsystem "@module".
+  if ('module' in all) {
+    const { module, ...rest } = all;
+    return { '@module': module, ...rest };
+  }
+  return all;
+}
+
+function quote(v: unknown): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return s === '' || /[\s"=]/.test(s) ? JSON.stringify(s) : s;
+}
+
+const LEVEL_TAGS: Record<string, string> = { trace: '[TRACE] ', debug: '[DEBUG] ', info: '[INFO]  ', warn: '[WARN]  ', error: '[ERROR] ', fatal: '[ERROR] ' };
+
+/** One pino JSON line as hclog's standard text line. */
+export function standardLine(json: string): string {
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const { '@level': level, '@message': message, '@timestamp': time, '@module': module, ...fields } = obj;
+  const kv = Object.entries(fields)
+    .map(([k, v]) => `${k}=${quote(v)}`)
+    .join(' ');
+  const head = `${String(time)} ${LEVEL_TAGS[String(level)] ?? `[${String(level).toUpperCase()}] `}${module !== undefined ? `${String(module)}: ` : ''}${String(message)}`;
+  return `${head}${kv === '' ? '' : `: ${kv}`}\n`;
+}
+
+function wrap(p: PinoLogger): Logger {
+  const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
+    if (!p.isLevelEnabled(level)) return;
+    if (fields === undefined) p[level](msg);
+    else p[level](clean(fields), msg);
   };
   return {
     trace: (m, f) => emit('trace', m, f),
@@ -54,8 +93,33 @@ export function createLogger(opts: {
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger({ ...opts, fields: { ...base, ...fields } }),
+    child: (fields) => wrap(p.child(clean(fields))),
   };
+}
+
+export function createLogger(
+  opts: {
+    level?: LogLevel;
+    format?: 'standard' | 'json';
+    out?: Out;
+    fields?: Record<string, unknown>;
+  } = {},
+): Logger {
+  const out: Out = opts.out ?? process.stderr;
+  const format = opts.format ?? 'standard';
+  const destination = { write: format === 'json' ? (line: string) => out.write(line) : (line: string) => out.write(standardLine(line)) };
+  const root = pino(
+    {
+      level: opts.level ?? 'info',
+      base: null,
+      messageKey: '@message',
+      timestamp: () => `,"@timestamp":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ '@level': label }) },
+      redact: { paths: REDACT_PATHS, censor: CENSOR },
+    },
+    destination,
+  );
+  return wrap(opts.fields === undefined ? root : root.child(clean(opts.fields)));
 }
 
 /** A logger that drops everything (tests that do not inspect logs). */

@@ -27,6 +27,14 @@ describe('encryptWith/decryptWith', () => {
   it('uses a fresh nonce each time', () => {
     const key = randomBytes(32);
     assert.notDeepEqual(encryptWith(key, 'k', plain('x')), encryptWith(key, 'k', plain('x')));
+    // Across several refills of the nonce pool, no nonce repeats and every box opens.
+    const nonces = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const box = encryptWith(key, 'k', plain(`v${i}`));
+      nonces.add(box.subarray(1, 13).toString('hex'));
+      assert.deepEqual(decryptWith(key, 'k', box), plain(`v${i}`));
+    }
+    assert.equal(nonces.size, 2000);
   });
 });
 

@@ -83,14 +83,75 @@ test('seal empties the cache; invalidate forgets keys written below the barrier'
 
 test('the cache stays within its entry and byte bounds', () => {
   const cache = new ReadCache({ maxEntries: 3, maxBytes: 10, maxValueBytes: 6 });
-  for (const k of ['a', 'b', 'c', 'd']) cache.fill(k, Buffer.from('xx'), cache.ticket());
+  for (const k of ['a', 'b', 'c', 'd']) cache.fill(cache.ticket(k), Buffer.from('xx'));
   assert.equal(cache.size, 3);
   assert.equal(cache.get('a'), undefined);
-  cache.fill('big', Buffer.from('1234567'), cache.ticket());
+  cache.fill(cache.ticket('big'), Buffer.from('1234567'));
   assert.equal(cache.get('big'), undefined);
-  cache.fill('e', Buffer.from('123456'), cache.ticket());
-  cache.fill('f', Buffer.from('123456'), cache.ticket());
+  cache.fill(cache.ticket('e'), Buffer.from('123456'));
+  cache.fill(cache.ticket('f'), Buffer.from('123456'));
   assert.ok(cache.size <= 3);
   assert.equal(cache.get('e'), undefined, 'bytes bound evicts the least recently used');
   assert.equal(cache.get('f')!.toString(), '123456');
+});
+
+test('an entry read since it was cached outlives older unread ones (second chance)', () => {
+  const cache = new ReadCache({ maxEntries: 3, maxBytes: 1000, maxValueBytes: 100 });
+  for (const k of ['a', 'b', 'c']) cache.fill(cache.ticket(k), Buffer.from(k));
+  assert.equal(cache.get('a')!.toString(), 'a');
+  cache.fill(cache.ticket('d'), Buffer.from('d'));
+  assert.equal(cache.size, 3);
+  assert.equal(cache.get('b'), undefined, 'the oldest unread entry goes first');
+  assert.equal(cache.get('a')!.toString(), 'a');
+  assert.equal(cache.get('d')!.toString(), 'd', 'a value just cached is never the one evicted');
+  // Every entry read: eviction still ends, and the bounds still hold.
+  cache.get('c');
+  cache.fill(cache.ticket('e'), Buffer.from('e'));
+  assert.equal(cache.size, 3);
+  assert.equal(cache.get('e')!.toString(), 'e');
+});
+
+test('a write to another key does not keep a read out of the cache; one to its key does', async () => {
+  const { physical, barrier } = await open();
+  await barrier.put('token', Buffer.from('t'));
+  await barrier.put('k', Buffer.from('old'));
+  let release!: () => void;
+  physical.hold = new Promise<void>((r) => (release = r));
+  const slowRead = barrier.get('token');
+  await new Promise((r) => setImmediate(r));
+  await barrier.put('other', Buffer.from('x'));
+  release();
+  assert.equal((await slowRead)!.toString(), 't');
+  const before = physical.gets;
+  assert.equal((await barrier.get('token'))!.toString(), 't');
+  assert.equal(physical.gets, before, 'cached although another key was written meanwhile');
+
+  // invalidate() during a read keeps that read out of the cache, like a write.
+  physical.hold = new Promise<void>((r) => (release = r));
+  const slowK = barrier.get('k');
+  await new Promise((r) => setImmediate(r));
+  barrier.invalidate(['k']);
+  release();
+  await slowK;
+  const gets = physical.gets;
+  await barrier.get('k');
+  assert.equal(physical.gets, gets + 1, 'an invalidated read was not cached');
+});
+
+test('every read settles its ticket: found, missing, or failed', async () => {
+  const cache = new ReadCache();
+  cache.fill(cache.ticket('k'), undefined);
+  cache.fill(cache.ticket('k'), Buffer.from('v'));
+  assert.equal(cache.get('k')!.toString(), 'v');
+  assert.equal(cache.readsInFlight, 0);
+
+  const { physical, barrier } = await open();
+  await barrier.put('bad', Buffer.from('v'));
+  const raw = (await physical.get('bad'))!;
+  raw[raw.length - 1]! ^= 1;
+  await physical.put('bad', raw);
+  barrier.invalidate(['bad']);
+  await assert.rejects(barrier.get('bad'));
+  assert.equal(await barrier.get('missing'), undefined);
+  assert.equal((barrier as unknown as { cache: ReadCache }).cache.readsInFlight, 0);
 });
