@@ -11,6 +11,8 @@ import type {
   ExistenceResult,
   LeaseHandle,
   LeaseRenewal,
+  LoginRenewal,
+  LoginRenewResult,
   LogicalBackend,
   SpecialPaths,
 } from '../logical/backend.js';
@@ -31,6 +33,8 @@ export interface BackendDef {
   readonly paths: readonly PathDef[];
   /** Secret types this backend issues leases for, by `Response.secret.type`. */
   readonly secrets?: Readonly<Record<string, SecretDef>>;
+  /** Auth methods: re-check a token this method issued when it renews (LogicalBackend.renewLogin). */
+  readonly renewLogin?: (login: LoginRenewal, ctx: BackendContext) => Promise<LoginRenewResult>;
   readonly specialPaths?: SpecialPaths;
   /** Backend-level help, shown for a help request at the mount root. */
   readonly help: string;
@@ -156,6 +160,10 @@ export function createBackend(def: BackendDef, ctx: BackendContext): LogicalBack
       if (renew === undefined) throw new BadRequestError('lease is not renewable');
       return renew(lease, increment, ctx);
     };
+  }
+  if (def.renewLogin !== undefined) {
+    const renewLogin = def.renewLogin;
+    backend.renewLogin = (login) => renewLogin(login, ctx);
   }
   if (def.initialize !== undefined) {
     const init = def.initialize;

@@ -64,6 +64,36 @@ export interface LeaseRenewal {
   readonly maxTTL?: number;
 }
 
+/**
+ * A token this auth method issued, as the token store knows it, when the token is renewed.
+ * Times ms since the epoch, TTLs whole seconds.
+ */
+export interface LoginRenewal {
+  /** The login path relative to the mount, e.g. "login/bob". */
+  readonly path: string;
+  readonly displayName: string;
+  /**
+   * The token's policies without "default": the store cannot tell a "default" the method
+   * granted from the one added at issue, so methods compare policy sets ignoring it (as Vault).
+   */
+  readonly policies: readonly string[];
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly issueTime: number;
+  /** Seconds the token has left now. */
+  readonly ttl: number;
+}
+
+/**
+ * An auth method's answer to a renewal: renew with its current settings, or decline without
+ * an error (Vault's empty answer: nothing is renewed). Refusals with a reason are thrown as
+ * typed errors. `ttl` 0/absent: the increment asked for, else the token's creation TTL;
+ * `maxTTL` and `period` replace the token's own (0 = none; absent = keep). The store's
+ * ceilings (mount max, explicit max) still apply.
+ */
+export type LoginRenewResult =
+  | { readonly kind: 'renew'; readonly ttl?: number; readonly maxTTL?: number; readonly period?: number }
+  | { readonly kind: 'decline' };
+
 export interface LogicalBackend {
   readonly specialPaths: SpecialPaths;
   /** Handle a request; undefined means "no content" (404 for read/list, 204 otherwise). */
@@ -74,6 +104,8 @@ export interface LogicalBackend {
   revokeSecret?(lease: LeaseHandle): Promise<void>;
   /** Extend a lease; absent = leases of this backend are not renewable. */
   renewSecret?(lease: LeaseHandle, increment: number): Promise<LeaseRenewal | undefined>;
+  /** Auth methods: re-check a token this method issued before it renews. Absent = store rules only. */
+  renewLogin?(login: LoginRenewal): Promise<LoginRenewResult>;
   /** Called once after mount or unseal; may start background work. */
   initialize?(): Promise<void>;
   /** Called on unmount or seal; stop background work. */

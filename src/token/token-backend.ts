@@ -45,7 +45,7 @@ export function createTokenBackend(
   tokens: TokenStore,
   ctx: BackendContext,
   policies?: PolicyStore,
-  identity?: Pick<TokenDeps, 'entityForAlias' | 'identityPolicies'>,
+  identity?: Pick<TokenDeps, 'entityForAlias' | 'identityPolicies' | 'renewWithMethod'>,
 ): LogicalBackend {
   const deps: TokenDeps = { tokens, ...(policies !== undefined ? { policies } : {}), ...identity };
   return createBackend({ paths: tokenPaths(deps, () => ctx.mount.maxLeaseTTL()), specialPaths: TOKEN_SPECIAL_PATHS, help: TOKEN_HELP }, ctx);

@@ -2,11 +2,11 @@
  * What the auth/token/ handlers share: the token store, the policy store (sudo checks and
  * "policy does not exist" warnings), and the rendering of Vault's `auth` block.
  */
-import type { BackendRequest } from '../logical/backend.js';
+import type { BackendRequest, LoginRenewal, LoginRenewResult } from '../logical/backend.js';
 import type { AuthBlock } from '../logical/request.js';
 import type { PolicyStore } from '../policy/policy-store.js';
-import { ROOT_POLICY_NAME } from '../policy/builtin.js';
-import type { TokenEntry } from './token-entry.js';
+import { DEFAULT_POLICY_NAME, ROOT_POLICY_NAME } from '../policy/builtin.js';
+import { remainingTTL, type TokenEntry } from './token-entry.js';
 import type { TokenStore } from './token-store.js';
 
 export interface TokenDeps {
@@ -20,6 +20,30 @@ export interface TokenDeps {
   readonly entityForAlias?: (mountAccessor: string, alias: string) => Promise<string>;
   /** The entity's current identity policies (lookups show them); absent in bare-backend tests. */
   readonly identityPolicies?: (entityId: string) => readonly string[];
+  /**
+   * Asks the auth method that issued a login token (found by the entry's mountAccessor)
+   * whether and how it renews; undefined when that mount is gone or has no renewLogin.
+   * Absent in bare-backend tests: then only the store's rules apply.
+   */
+  readonly renewWithMethod?: (entry: TokenEntry) => Promise<MethodRenewal | undefined>;
+}
+
+/** An auth method's renewal answer and its mount's current max TTL (seconds). */
+export interface MethodRenewal {
+  readonly result: LoginRenewResult;
+  readonly mountMaxTTL: number;
+}
+
+/** What an auth method mounted at `routePrefix` ("auth/userpass/") is told about its token. */
+export function loginRenewalOf(entry: TokenEntry, routePrefix: string, nowMs: number): LoginRenewal {
+  return {
+    path: entry.path.startsWith(routePrefix) ? entry.path.slice(routePrefix.length) : entry.path,
+    displayName: entry.displayName,
+    policies: entry.policies.filter((p) => p !== DEFAULT_POLICY_NAME),
+    metadata: { ...entry.meta },
+    issueTime: entry.creationTime,
+    ttl: remainingTTL(entry, nowMs),
+  };
 }
 
 /**

@@ -3,14 +3,16 @@
  * expiry renew; a periodic token gets its period again (never beyond explicit_max_ttl);
  * otherwise the increment asked for (default: the TTL it was created with), never beyond the
  * token's ceilings counted from its creation: its max TTL, the auth/token mount's max for
- * tokens it issued, and explicit_max_ttl. A token at its ceiling cannot renew.
+ * tokens it issued, and explicit_max_ttl. A token at its ceiling cannot renew. A token an auth
+ * method issued is first put to that method (renewLogin), which may refuse, decline or bring
+ * its current TTL, max TTL and period; the issuing mount's max and explicit_max_ttl still bound it.
  */
 import { BadRequestError } from '../errors.js';
 import { definePath, type PathDef } from '../framework/index.js';
 import type { BackendContext } from '../logical/backend.js';
 import type { Response } from '../logical/request.js';
 import { formatDuration } from '../util/duration.js';
-import { authBlockOf, type TokenDeps } from './token-deps.js';
+import { authBlockOf, type MethodRenewal, type TokenDeps } from './token-deps.js';
 import type { TokenEntry } from './token-entry.js';
 import type { FoundToken } from './token-store.js';
 
@@ -30,9 +32,7 @@ function minSet(values: readonly number[]): number {
  * current max when known, 0 otherwise (the entry's maxTTL then carries it from creation).
  */
 export function computeRenewal(entry: TokenEntry, nowMs: number, increment: number, mountMaxTTL: number): Renewal {
-  if (entry.type === 'batch') throw new BadRequestError('batch tokens cannot be renewed');
-  if (!entry.renewable) throw new BadRequestError('lease is not renewable');
-  if (entry.expireTime === 0) throw new BadRequestError('lease not found or lease is not renewable');
+  assertRenewable(entry);
   const secondsLeft = (ceiling: number): number => {
     const left = Math.floor((entry.creationTime + ceiling * 1000 - nowMs) / 1000);
     if (left <= 0) throw new BadRequestError('past the max TTL, cannot renew');
@@ -58,18 +58,57 @@ export function computeRenewal(entry: TokenEntry, nowMs: number, increment: numb
   };
 }
 
-async function renew(deps: TokenDeps, found: FoundToken | undefined, clientToken: string, increment: number, ctx: BackendContext): Promise<Response> {
+/** The store's own refusals, which come before any auth method is asked. */
+function assertRenewable(entry: TokenEntry): void {
+  if (entry.type === 'batch') throw new BadRequestError('batch tokens cannot be renewed');
+  if (!entry.renewable) throw new BadRequestError('lease is not renewable');
+  if (entry.expireTime === 0) throw new BadRequestError('lease not found or lease is not renewable');
+}
+
+/** The issuing method's answer; its refusals read as Vault's "failed to renew entry: ...". */
+async function askMethod(deps: TokenDeps, entry: TokenEntry): Promise<MethodRenewal | undefined> {
+  if (deps.renewWithMethod === undefined) return undefined;
+  try {
+    return await deps.renewWithMethod(entry);
+  } catch (err) {
+    if (err instanceof BadRequestError) throw new BadRequestError(`failed to renew entry: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The renewal granted, or undefined when the issuing method declined (nothing changes). */
+async function grant(deps: TokenDeps, entry: TokenEntry, nowMs: number, increment: number, ctx: BackendContext): Promise<Renewal | undefined> {
+  const ownMount = entry.mountAccessor === '' || entry.mountAccessor === ctx.mount.accessor;
+  if (ownMount) return computeRenewal(entry, nowMs, increment, ctx.mount.maxLeaseTTL());
+  assertRenewable(entry);
+  const method = await askMethod(deps, entry);
+  if (method === undefined) return computeRenewal(entry, nowMs, increment, 0);
+  const r = method.result;
+  if (r.kind === 'decline') return undefined;
+  // The method's current settings stand in for those the token was issued with, for this renewal.
+  const asMethodSays: TokenEntry = {
+    ...entry,
+    creationTTL: r.ttl !== undefined && r.ttl > 0 ? r.ttl : entry.creationTTL,
+    maxTTL: r.maxTTL ?? entry.maxTTL,
+    period: r.period ?? entry.period,
+  };
+  return computeRenewal(asMethodSays, nowMs, increment, method.mountMaxTTL);
+}
+
+async function renew(deps: TokenDeps, found: FoundToken | undefined, clientToken: string, increment: number, ctx: BackendContext): Promise<Response | undefined> {
   if (found === undefined) throw new BadRequestError('token not found');
   if (found.entry.type === 'batch') throw new BadRequestError('batch tokens cannot be renewed');
   if (increment < 0) throw new BadRequestError('increment must be positive');
   const { tokens } = deps;
-  return tokens.withLock(found.idHash, async () => {
+  return tokens.withLock(found.idHash, async (): Promise<Response | undefined> => {
     // Re-read under the lock: a concurrent renewal or revocation may have moved it.
     const current = await tokens.lookupHash(found.idHash);
     if (current === undefined) throw new BadRequestError('token not found');
     const now = ctx.clock.now();
-    const ownMount = current.entry.mountAccessor === '' || current.entry.mountAccessor === ctx.mount.accessor;
-    const { ttl, warnings } = computeRenewal(current.entry, now, increment, ownMount ? ctx.mount.maxLeaseTTL() : 0);
+    const granted = await grant(deps, current.entry, now, increment, ctx);
+    // Vault answers a declined renewal with no content and leaves the token as it was.
+    if (granted === undefined) return undefined;
+    const { ttl, warnings } = granted;
     const next: TokenEntry = { ...current.entry, expireTime: now + ttl * 1000, lastRenewalTime: now };
     await tokens.save(found.idHash, next);
     return { auth: authBlockOf(clientToken, next, ttl), ...(warnings.length > 0 ? { warnings: [...warnings] } : {}) };

@@ -7,6 +7,7 @@ import { createBackend, type PathDef } from '../../framework/index.js';
 import type { BackendContext, LogicalBackend, SpecialPaths } from '../../logical/backend.js';
 import { LOCAL_PATHS } from './layout.js';
 import { loginPath } from './login-path.js';
+import { renewRoleLogin } from './login-renew.js';
 import { ROLE_PROPERTY_PATHS } from './role-field-paths.js';
 import { roleIdPath, roleListPath, rolePath } from './role-paths.js';
 import {
@@ -46,5 +47,8 @@ it receives; its secret IDs are generated at role/<role_name>/secret-id.
 `;
 
 export function approleFactory(ctx: BackendContext): LogicalBackend {
-  return createBackend({ paths: APPROLE_PATHS, specialPaths: APPROLE_SPECIAL_PATHS, help: APPROLE_HELP }, ctx);
+  return createBackend(
+    { paths: APPROLE_PATHS, specialPaths: APPROLE_SPECIAL_PATHS, help: APPROLE_HELP, renewLogin: renewRoleLogin },
+    ctx,
+  );
 }

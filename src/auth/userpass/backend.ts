@@ -6,6 +6,7 @@ import { createBackend, type PathDef } from '../../framework/index.js';
 import type { BackendContext, BackendRequest, LogicalBackend, SpecialPaths } from '../../logical/backend.js';
 import { KeyedMutex } from '../../util/keyed-mutex.js';
 import { loginPath } from './login-path.js';
+import { renewUserLogin } from './login-renew.js';
 import { USER_PATHS } from './users-paths.js';
 
 export const USERPASS_PATHS: readonly PathDef[] = [...USER_PATHS, loginPath];
@@ -23,7 +24,10 @@ fields for "login".
 `;
 
 export function userpassFactory(ctx: BackendContext): LogicalBackend {
-  const backend = createBackend({ paths: USERPASS_PATHS, specialPaths: USERPASS_SPECIAL_PATHS, help: USERPASS_HELP }, ctx);
+  const backend = createBackend(
+    { paths: USERPASS_PATHS, specialPaths: USERPASS_SPECIAL_PATHS, help: USERPASS_HELP, renewLogin: renewUserLogin },
+    ctx,
+  );
   // Password and policy changes read the user, then write it back: one user's writes must
   // not interleave, or one change would silently undo the other.
   const writes = new KeyedMutex();
@@ -34,6 +38,7 @@ export function userpassFactory(ctx: BackendContext): LogicalBackend {
       return user === undefined ? backend.handleRequest(req) : writes.run(user, () => backend.handleRequest(req));
     },
     existenceCheck: (req) => backend.existenceCheck(req),
+    ...(backend.renewLogin !== undefined ? { renewLogin: backend.renewLogin } : {}),
   };
 }
 
