@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from './lib/arca-server.js';
+import { type ArcaServer, REPO_ROOT, startDevServer } from './lib/arca-server.js';
 import { parseArgs } from './lib/args.js';
 import { measureKvReadBytes } from './lib/kv-read-size.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
@@ -16,7 +16,8 @@ import { selectScenarios } from './scenarios/index.js';
 import type { BenchContext, RunSettings, ScenarioResult, TargetCheck } from './scenarios/types.js';
 
 const FULL: RunSettings = { quick: false, reps: 3, warmupSeconds: 2, durationSeconds: 10, maxRequests: 500_000 };
-const QUICK: RunSettings = { quick: true, reps: 1, warmupSeconds: 1, durationSeconds: 3, maxRequests: 200_000 };
+/** Quick mode must finish in under a minute including the build: short runs on one shared dev server. */
+const QUICK: RunSettings = { quick: true, reps: 1, warmupSeconds: 0.5, durationSeconds: 2, maxRequests: 200_000 };
 
 interface Judged {
   readonly result: ScenarioResult;
@@ -33,7 +34,14 @@ async function main(): Promise<void> {
   const scenarios = selectScenarios(args.only);
   const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
   let readBytes: Promise<number> | undefined;
-  const ctx: BenchContext = { settings, log, kvReadBytes: () => (readBytes ??= measureKvReadBytes()) };
+  let dev: Promise<ArcaServer> | undefined;
+  const devServer = (): Promise<ArcaServer> => (dev ??= startDevServer());
+  const ctx: BenchContext = {
+    settings,
+    log,
+    devServer,
+    kvReadBytes: () => (readBytes ??= devServer().then(measureKvReadBytes)),
+  };
 
   const started = new Date();
   const loadBefore = loadAverage();
@@ -48,23 +56,27 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const judged: Judged[] = [];
   const byName = new Map<string, ScenarioResult>();
-  for (const s of scenarios) {
-    log(`> ${s.name}`);
-    const result = await s.run(ctx);
-    byName.set(s.name, result);
-    const base = s.baseline !== undefined ? byName.get(s.baseline) : undefined;
-    const target = s.target?.(result, base);
-    judged.push({
-      result,
-      ...(s.baseline !== undefined
-        ? {
-            baseline: s.baseline,
-            ratio: ratio(result.median?.rps ?? Number.NaN, base?.median?.rps ?? Number.NaN),
-            cpuRatio: ratio(base?.median?.cpuUs ?? Number.NaN, result.median?.cpuUs ?? Number.NaN),
-          }
-        : {}),
-      ...(target !== undefined ? { target } : {}),
-    });
+  try {
+    for (const s of scenarios) {
+      log(`> ${s.name}`);
+      const result = await s.run(ctx);
+      byName.set(s.name, result);
+      const base = s.baseline !== undefined ? byName.get(s.baseline) : undefined;
+      const target = s.target?.(result, base);
+      judged.push({
+        result,
+        ...(s.baseline !== undefined
+          ? {
+              baseline: s.baseline,
+              ratio: ratio(result.median?.rps ?? Number.NaN, base?.median?.rps ?? Number.NaN),
+              cpuRatio: ratio(base?.median?.cpuUs ?? Number.NaN, result.median?.cpuUs ?? Number.NaN),
+            }
+          : {}),
+        ...(target !== undefined ? { target } : {}),
+      });
+    }
+  } finally {
+    if (dev !== undefined) await (await dev.catch(() => undefined))?.stop();
   }
   const elapsedSeconds = (Date.now() - t0) / 1000;
   const loadAfter = loadAverage();
@@ -76,7 +88,7 @@ async function main(): Promise<void> {
     ...(r.median !== undefined ? { rps: r.median.rps, p50: r.median.p50, p99: r.median.p99 } : {}),
     ...(r.median?.cpuUs !== undefined ? { cpuUs: r.median.cpuUs } : {}),
     ...(baseline !== undefined ? { versus: `${times(q)} ${baseline}`, cpuVersus: times(cpuRatio) } : {}),
-    ...(r.memory !== undefined ? { memory: `${(r.memory.rssBytes / 2 ** 20).toFixed(0)} MiB / ${r.memory.entries.toLocaleString('en-US')}` } : {}),
+    ...(otherColumn(r) !== '' ? { other: otherColumn(r) } : {}),
     ...(target !== undefined ? { target: `${target.met ? 'MET' : 'MISSED'}: ${target.text}` } : {}),
   }));
   const out = process.stdout;
@@ -100,6 +112,17 @@ async function main(): Promise<void> {
   };
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
   out.write(`\nresults: ${file}\n`);
+}
+
+/** Memory and non-load measurements, compactly, for the table's last figures column. */
+function otherColumn(r: ScenarioResult): string {
+  const parts: string[] = [];
+  if (r.memory !== undefined) {
+    const leases = r.memory.leases !== undefined && r.memory.leases > 0 ? ` + ${r.memory.leases.toLocaleString('en-US')} leases` : '';
+    parts.push(`${(r.memory.rssBytes / 2 ** 20).toFixed(0)} MiB RSS, ${r.memory.entries.toLocaleString('en-US')} KV${leases}`);
+  }
+  for (const m of r.measurements ?? []) parts.push(`${m.name} ${m.value.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${m.unit}`);
+  return parts.join('; ');
 }
 
 main().catch((err: unknown) => {

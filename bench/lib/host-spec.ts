@@ -6,8 +6,16 @@ export interface HostSpec {
   readonly dbPath?: string;
   /** KV v2 keys written through the in-process pipeline before serving. */
   readonly prefill: number;
+  /**
+   * Live leases created before serving (after the KV prefill): service tokens with a long TTL,
+   * each registered in the expiration manager's queue (see bench/README.md for why tokens).
+   */
+  readonly leases?: number;
   readonly prefillTimeoutMs: number;
 }
 
 /** The dev root token every hosted node is initialised with. */
 export const HOST_TOKEN = 'root';
+
+/** TTL of prefilled and benchmarked leases: long enough that none expires during a run. */
+export const LEASE_TTL = '768h';

@@ -1,4 +1,7 @@
 /** Starts bench/lib/node-host.js (an in-process-API server in its own process). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Child, spawnNode } from './child.js';
 import { HOST_TOKEN, type HostSpec } from './host-spec.js';
@@ -9,16 +12,42 @@ const HOST = fileURLToPath(new URL('./node-host.js', import.meta.url));
 export interface HostedNode {
   readonly url: string;
   readonly token: string;
+  /** Time the KV prefill took, and the lease prefill. */
   readonly prefillMs: number;
+  readonly leasesMs: number;
   readonly child: Child;
+  /** Stop the process and remove its database directory, if it had one. */
+  stop(): Promise<void>;
 }
 
+/** `storage: 'sqlite'` without a dbPath gets a database in a temporary directory. */
 export async function startHostedNode(spec: HostSpec): Promise<HostedNode> {
-  const child = await spawnNode(HOST, {
-    args: [JSON.stringify(spec)],
-    ready: /node ready (http:\/\/127\.0\.0\.1:\d+) (\d+)/,
-    timeoutMs: spec.prefillTimeoutMs + 20_000,
-    execArgv: serverExecArgv(),
-  });
-  return { url: child.ready[0]!, token: HOST_TOKEN, prefillMs: Number(child.ready[1]), child };
+  const dir = spec.storage === 'sqlite' && spec.dbPath === undefined ? mkdtempSync(join(tmpdir(), 'arca-bench-node-')) : undefined;
+  const full: HostSpec = dir === undefined ? spec : { ...spec, dbPath: join(dir, 'arca.db') };
+  const cleanup = (): void => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  };
+  let child: Child;
+  try {
+    child = await spawnNode(HOST, {
+      args: [JSON.stringify(full)],
+      ready: /node ready (http:\/\/127\.0\.0\.1:\d+) (\d+) (\d+)/,
+      timeoutMs: spec.prefillTimeoutMs * 2 + 20_000,
+      execArgv: serverExecArgv(),
+    });
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  return {
+    url: child.ready[0]!,
+    token: HOST_TOKEN,
+    prefillMs: Number(child.ready[1]),
+    leasesMs: Number(child.ready[2]),
+    child,
+    async stop() {
+      await child.stop();
+      cleanup();
+    },
+  };
 }

@@ -10,7 +10,8 @@ export interface ReportRow {
   readonly versus?: string;
   /** Baseline's CPU per request divided by this scenario's: throughput ratio if CPU-bound. */
   readonly cpuVersus?: string;
-  readonly memory?: string;
+  /** Memory and other non-load measurements. */
+  readonly other?: string;
   readonly target?: string;
 }
 
@@ -18,7 +19,7 @@ const fmt = (v: number | undefined, digits: number): string =>
   v === undefined || Number.isNaN(v) ? '-' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export function renderTable(rows: readonly ReportRow[]): string {
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'ratio vs baseline', 'CPU ratio', 'RSS', 'issue-8 target'];
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'ratio vs baseline', 'CPU ratio', 'other', 'issue-8 target'];
   const cells = rows.map((r) => [
     r.name,
     fmt(r.rps, 0),
@@ -27,7 +28,7 @@ export function renderTable(rows: readonly ReportRow[]): string {
     fmt(r.cpuUs, 0),
     r.versus ?? '-',
     r.cpuVersus ?? '-',
-    r.memory ?? '-',
+    r.other ?? '-',
     r.target ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));

@@ -1,21 +1,36 @@
 /** Every scenario, in run order: baselines before the scenarios divided by them. */
 import { httpBaseline } from './http-baseline.js';
-import { kvReadHot } from './kv-read-hot.js';
+import { kvReadHot, kvReadHotAcl } from './kv-read-hot.js';
 import { kvReadMany } from './kv-read-many.js';
 import { kvWrite } from './kv-write.js';
+import { leaseCreate100k, leaseCreateFew } from './leases.js';
+import { loginApprole, loginUserpass } from './logins.js';
 import { memoryInmem, memorySqlite } from './memory.js';
+import { REPLICATION_SCENARIOS } from './replication.js';
 import { sqliteRawGrouped, sqliteRawSingle } from './sqlite-raw.js';
+import { tokenLookupSelf } from './token-lookup.js';
+import { transitEncrypt } from './transit.js';
 import type { Scenario } from './types.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   httpBaseline,
+  // On the run's shared dev server, reads before the scenarios that add tokens.
   kvReadHot,
+  kvReadHotAcl,
+  tokenLookupSelf,
+  transitEncrypt,
+  loginApprole,
+  loginUserpass,
   kvReadMany,
   sqliteRawSingle,
   sqliteRawGrouped,
   kvWrite,
+  leaseCreateFew,
+  leaseCreate100k,
   memorySqlite,
   memoryInmem,
+  // Replication (issue 8): added by the replication work, see replication.ts.
+  ...REPLICATION_SCENARIOS,
 ];
 
 /** The named scenarios plus the baselines they are divided by, in run order. */
@@ -25,6 +40,15 @@ export function selectScenarios(only: readonly string[]): Scenario[] {
   const unknown = only.filter((n) => !known.has(n));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
   const wanted = new Set(only);
-  for (const s of SCENARIOS) if (wanted.has(s.name) && s.baseline !== undefined) wanted.add(s.baseline);
+  // A baseline may itself have one: follow the chain.
+  for (let added = true; added; ) {
+    added = false;
+    for (const s of SCENARIOS) {
+      if (wanted.has(s.name) && s.baseline !== undefined && !wanted.has(s.baseline)) {
+        wanted.add(s.baseline);
+        added = true;
+      }
+    }
+  }
   return SCENARIOS.filter((s) => wanted.has(s.name));
 }

@@ -1,4 +1,5 @@
 /** The contract between the orchestrator (bench/run.ts) and each scenario. */
+import type { ArcaServer } from '../lib/arca-server.js';
 import type { LoadResult } from '../lib/load-spec.js';
 
 export interface RunSettings {
@@ -16,6 +17,13 @@ export interface BenchContext {
   readonly settings: RunSettings;
   /** Byte size of a KV v2 read response for the standard secret (measured once per run). */
   kvReadBytes(): Promise<number>;
+  /**
+   * The run's shared dev server (`arca server -dev`, inmem, root token "root", KV v2 at
+   * secret/), started on first use and stopped by the orchestrator at the end. Scenarios that
+   * only need mounts and auth methods set theirs up on it under their own paths, which saves a
+   * server start each (quick mode must stay short).
+   */
+  devServer(): Promise<ArcaServer>;
   /** Progress line on stderr (results go to stdout). */
   log(msg: string): void;
 }
@@ -27,6 +35,13 @@ export interface Figures {
   readonly p99: number;
   /** Server CPU microseconds per request, where measured. */
   readonly cpuUs?: number;
+}
+
+export interface Measurement {
+  readonly name: string;
+  readonly value: number;
+  /** "ms", "s", "MiB", ... */
+  readonly unit: string;
 }
 
 export interface TargetCheck {
@@ -41,7 +56,12 @@ export interface ScenarioResult {
   readonly runs: readonly LoadResult[];
   readonly median?: Figures;
   /** Memory scenarios: resident set size in bytes and what it holds. */
-  readonly memory?: { readonly rssBytes: number; readonly entries: number; readonly storage: string };
+  readonly memory?: { readonly rssBytes: number; readonly entries: number; readonly leases?: number; readonly storage: string };
+  /**
+   * Figures that are not a load run (replication lag percentiles, catch-up time, RSS next to a
+   * load run...): shown in the report's "other" column and kept in the JSON.
+   */
+  readonly measurements?: readonly Measurement[];
   readonly notes: readonly string[];
 }
 

@@ -113,9 +113,10 @@ export class AuditBroker {
         salt: randomBytes(32).toString('hex'),
       };
       const device = createDevice(entry);
-      if (device.sink instanceof FileSink) {
-        await device.sink.check().catch((err: unknown) => {
-          throw new BadRequestError(`sanity check failed; unable to open "${device.sink instanceof FileSink ? device.sink.path : ''}" for writing: ${(err as Error).message}`);
+      const sink = device.sink;
+      if (sink instanceof FileSink) {
+        await sink.check().catch((err: unknown) => {
+          throw new BadRequestError(`sanity check failed; unable to open "${sink.path}" for writing: ${(err as Error).message}`);
         });
       }
       const next = [...this.devices, device].sort((a, b) => (a.entry.path < b.entry.path ? -1 : 1));

@@ -20,6 +20,8 @@ export interface AuditSink {
 
 export class FileSink implements AuditSink {
   private handle: FileHandle | undefined;
+  /** Set by close(): a write still queued for a disabled device must not reopen its file. */
+  private closed = false;
   private readonly writer: LineWriter;
 
   /** `mode` undefined: leave the file's permissions alone (Vault's mode "0000"). */
@@ -43,6 +45,7 @@ export class FileSink implements AuditSink {
 
   reopen(): Promise<void> {
     return this.writer.exclusive(async () => {
+      if (this.closed) return;
       const old = this.handle;
       this.handle = undefined;
       await old?.close().catch(() => undefined);
@@ -51,6 +54,7 @@ export class FileSink implements AuditSink {
   }
 
   close(): Promise<void> {
+    this.closed = true;
     return this.writer.exclusive(async () => {
       const old = this.handle;
       this.handle = undefined;
@@ -72,6 +76,7 @@ export class FileSink implements AuditSink {
   }
 
   private async append(bytes: Buffer): Promise<void> {
+    if (this.closed) throw new Error(`audit file ${this.path} is closed`);
     this.handle ??= await this.openFile();
     const fh = this.handle;
     try {

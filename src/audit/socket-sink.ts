@@ -21,6 +21,8 @@ export function splitHostPort(address: string): { host: string; port: number } {
 export class SocketSink implements AuditSink {
   private stream: Socket | undefined;
   private udp: UdpSocket | undefined;
+  /** Set by close(): queued writes of a disabled device must not reconnect. */
+  private closed = false;
   private readonly writer = new LineWriter((bytes) => this.send(bytes));
 
   constructor(
@@ -40,6 +42,7 @@ export class SocketSink implements AuditSink {
   }
 
   close(): Promise<void> {
+    this.closed = true;
     return this.writer.exclusive(async () => this.drop());
   }
 
@@ -51,6 +54,7 @@ export class SocketSink implements AuditSink {
   }
 
   private async send(bytes: Buffer): Promise<void> {
+    if (this.closed) throw new Error(`audit socket ${this.address} is closed`);
     try {
       await this.sendOnce(bytes);
     } catch {

@@ -11,6 +11,7 @@ import { GenerateRoot } from '../barrier/generate-root.js';
 import type { Physical } from '../storage/physical.js';
 import { AUTH_TABLE, KeyClassifier, LOCAL_AUTH_TABLE, LOCAL_MOUNT_TABLE, MOUNT_TABLE } from '../storage/keys.js';
 import { createTokenBackend } from '../token/token-backend.js';
+import { loginRenewalOf } from '../token/token-deps.js';
 import { Router } from '../router/router.js';
 import { MountTable, type SystemTTLs } from '../router/mount-table.js';
 import { defaultMountConfig } from '../router/mount-entry.js';
@@ -227,6 +228,12 @@ export class Core implements HaHost {
                   return (await entityForLogin(this.identity, mount, { name: alias })).entity.id;
                 },
                 identityPolicies: (entityId) => this.identity.resolve(entityId)?.policies ?? [],
+                renewWithMethod: async (entry) => {
+                  const route = this.router.all().find((r) => r.kind === 'auth' && r.entry.accessor === entry.mountAccessor);
+                  if (route?.backend.renewLogin === undefined) return undefined;
+                  const result = await route.backend.renewLogin(loginRenewalOf(entry, route.prefix, this.clock.now()));
+                  return { result, mountMaxTTL: route.settings.maxLeaseTTL() };
+                },
               }) : builtinFactory('auth', type)),
     });
   }

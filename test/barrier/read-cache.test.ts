@@ -155,3 +155,17 @@ test('every read settles its ticket: found, missing, or failed', async () => {
   assert.equal(await barrier.get('missing'), undefined);
   assert.equal((barrier as unknown as { cache: ReadCache }).cache.readsInFlight, 0);
 });
+
+test('a missing key is remembered as missing until something writes it', async () => {
+  const { physical, barrier } = await open();
+  assert.equal(await barrier.get('config'), undefined);
+  const before = physical.gets;
+  assert.equal(await barrier.get('config'), undefined);
+  assert.equal(physical.gets, before, 'absence served from the cache');
+  await barrier.put('config', Buffer.from('c'));
+  assert.equal((await barrier.get('config'))!.toString(), 'c');
+  await barrier.delete('config');
+  assert.equal(await barrier.get('config'), undefined);
+  await barrier.batch([{ type: 'put', key: 'config', value: Buffer.from('d') }]);
+  assert.equal((await barrier.get('config'))!.toString(), 'd');
+});

@@ -179,12 +179,12 @@ export class ReplicationSet {
     if (activate) {
       await node.core.replication.startSecondary(s.link, { clusterId: pr.clusterId, secondaryId: s.id, primaryApiAddr: 'sim://primary-api', primaryClusterAddr: 'sim://primary' });
     }
-    await node.core.submitUnsealKey(this.primary.unsealKey);
-    // Tokens are local: the secondary issues its own root token for the tests' reads.
-    await node.core.tokens.createRoot({ id: `${ROOT}-${s.id}` });
     s.node = node;
     s.handle = handle;
     (s as { call: Cluster['call'] }).call = caller(() => s.node, `${ROOT}-${s.id}`);
+    await node.core.submitUnsealKey(this.primary.unsealKey);
+    // Tokens are local: the secondary issues its own root token for the tests' reads (once).
+    if (activate) await node.core.tokens.createRoot({ id: `${ROOT}-${s.id}` });
   }
 
   /** Restart a secondary over the same storage (after close() or crash()). */

@@ -67,7 +67,7 @@ async function assertAcked(set: ReplicationSet, acked: Map<string, string>): Pro
   }
 }
 
-test('a secondary restarted mid-stream resumes from its applied index (SQLite)', async () => {
+test('a secondary restarted mid-stream resumes from its applied index (SQLite)', { timeout: 60_000 }, async () => {
   const { set, cleanup } = sqliteSet();
   try {
     const p = await set.startPrimary();
@@ -92,7 +92,7 @@ test('a secondary restarted mid-stream resumes from its applied index (SQLite)',
   }
 });
 
-test('a primary restarted mid-stream continues its WAL; secondaries follow without a resync (SQLite)', async () => {
+test('a primary restarted mid-stream continues its WAL; secondaries follow without a resync (SQLite)', { timeout: 60_000 }, async () => {
   const { set, cleanup } = sqliteSet();
   try {
     await set.startPrimary();
@@ -118,7 +118,7 @@ test('a primary restarted mid-stream continues its WAL; secondaries follow witho
   }
 });
 
-test('crash-like aborts of a secondary and then of the primary lose no acknowledged write', async () => {
+test('crash-like aborts of a secondary and then of the primary lose no acknowledged write', { timeout: 60_000 }, async () => {
   const { set, cleanup } = sqliteSet();
   try {
     await set.startPrimary();
