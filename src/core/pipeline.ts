@@ -8,10 +8,11 @@
  * Cross-cutting checks live here, never in handlers. Later steps (audit, leases, wrapping,
  * forwarding) slot in between without handlers noticing.
  */
-import { PermissionDeniedError, ReadOnlyError, RouteNotFoundError, SealedError } from '../errors.js';
-import { forwardToPrimary, type ForwardingTarget } from '../replication/forwarding.js';
+import { PermissionDeniedError, ReadOnlyError, RouteNotFoundError, SealedError, UnavailableError } from '../errors.js';
+import { ensureAliasAtPrimary, forwardToPrimary, type ForwardingTarget } from '../replication/forwarding.js';
+import type { ResolvedIdentity } from '../identity/types.js';
 import type { BackendRequest, LogicalBackend } from '../logical/backend.js';
-import type { CallerAuth, Request, Response } from '../logical/request.js';
+import type { CallerAuth, LoginAuth, Request, Response } from '../logical/request.js';
 import type { Match } from '../router/router.js';
 import { issueLoginToken, type LoginIdentity } from '../token/login.js';
 import { entityForLogin } from '../identity/alias-ops.js';
@@ -146,10 +147,24 @@ export class Pipeline {
    */
   async handleForwarded(req: Request, auth: CallerAuth | undefined): Promise<Response | undefined> {
     if (this.core.sealed) throw new SealedError();
+    // Audited here, on the primary, with the caller's identity (and the secondary's id when marked, src/audit/trail.ts).
+    const trail = this.core.audit.trail(req);
+    try {
+      const resp = await this.forwardedSteps(req, auth, trail);
+      await trail?.response(resp);
+      return resp;
+    } catch (err) {
+      await trail?.failed(err);
+      throw err;
+    }
+  }
+
+  private async forwardedSteps(req: Request, auth: CallerAuth | undefined, trail: AuditTrail | undefined): Promise<Response | undefined> {
     const match = this.route(req.path);
     req.mountPoint = match.route.prefix;
     req.mountType = match.route.entry.type;
     req.mountAccessor = match.route.entry.accessor;
+    trail?.routed(match.route.kind, match.route.entry.config);
     const breq: BackendRequest = Object.assign(req, { relativePath: match.relativePath });
     const backend = match.route.backend;
     const special = backend.specialPaths;
@@ -160,6 +175,7 @@ export class Pipeline {
       if (supported && !exists) breq.operation = 'create';
     }
     if (breq.auth !== undefined) await this.authorize(breq, matchesAny(special.root, breq.relativePath));
+    await trail?.request();
     return backend.handleRequest(breq);
   }
 
@@ -201,13 +217,29 @@ export class Pipeline {
    * A login answered: find or create the entity of the login's alias (a disabled entity may not
    * log in), then issue the token bounded by the auth mount's TTLs.
    */
+  /**
+   * The entity of a login's alias. On a secondary a new entity or alias is replicated data: the
+   * primary creates it (identity.ensure-alias) and the login waits until it has arrived here.
+   */
+  private async loginEntity(match: Match, alias: NonNullable<LoginAuth['alias']>): Promise<ResolvedIdentity> {
+    const m = match.route.settings;
+    try {
+      return await entityForLogin(this.core.identity, { accessor: m.accessor, type: m.type, path: match.route.prefix, local: m.local }, alias);
+    } catch (err) {
+      if (!(err instanceof ReadOnlyError) || this.forwarder === undefined) throw err;
+      const entityId = await ensureAliasAtPrimary(this.forwarder, { mountAccessor: m.accessor, name: alias.name, metadata: alias.metadata ?? {} });
+      const resolved = this.core.identity.resolve(entityId);
+      if (resolved === undefined) throw new UnavailableError('the identity entity created at the primary has not arrived yet; retry');
+      return resolved;
+    }
+  }
+
   private async registerLogin(req: Request, match: Match, resp: Response): Promise<void> {
     const login = resp.login!;
     delete resp.login;
     let identity: LoginIdentity | undefined;
     if (login.alias !== undefined) {
-      const m = match.route.settings;
-      const resolved = await entityForLogin(this.core.identity, { accessor: m.accessor, type: m.type, path: match.route.prefix, local: m.local }, login.alias);
+      const resolved = await this.loginEntity(match, login.alias);
       if (resolved.entity.disabled) throw new PermissionDeniedError();
       identity = { entityId: resolved.entity.id, policies: resolved.policies };
     }

@@ -13,7 +13,8 @@
  */
 import { BadRequestError } from '../errors.js';
 import type { CallerAuth, Operation, Request, Response } from '../logical/request.js';
-import type { ForwardRequest, ForwardResponse, MethodHandler, PrimaryLink } from './transport.js';
+import { markForwarded } from '../audit/trail.js';
+import type { EnsureAliasRequest, EnsureAliasResponse, ForwardRequest, ForwardResponse, MethodHandler, PrimaryLink } from './transport.js';
 
 /** Vault's warning when a forwarded write is not yet visible locally. */
 export const STALE_READ_WARNING =
@@ -84,8 +85,10 @@ export function forwardHandler(
   run: (req: Request, auth: CallerAuth | undefined) => Promise<Response | undefined>,
   lastIndex: () => number,
 ): MethodHandler<'forward'> {
-  return async (_peer, body): Promise<ForwardResponse> => {
+  return async (peer, body): Promise<ForwardResponse> => {
     const { req, auth } = parseForwarded(body);
+    // The primary's audit entries name the secondary the request came through.
+    markForwarded(req, peer.secondaryId);
     const response = await run(req, auth);
     return { response: (response ?? null) as ForwardResponse['response'], index: lastIndex() };
   };
@@ -129,4 +132,31 @@ function parseForwarded(body: ForwardRequest): { req: Request; auth: CallerAuth 
     cubbyholeId: '',
   };
   return { req, auth };
+}
+
+/**
+ * A login at a secondary whose alias has no entity yet: the primary creates it (replicated
+ * data), and the secondary waits until it has applied that write. Returns the entity id.
+ */
+export async function ensureAliasAtPrimary(target: ForwardingTarget, body: EnsureAliasRequest, waitMs = 2000): Promise<string> {
+  const link = target.link();
+  if (link === undefined) throw new BadRequestError('cannot create an identity entity: this secondary is not connected to a primary');
+  const answer = await link.call('identity.ensure-alias', body);
+  await target.waitForIndex(answer.index, waitMs);
+  return answer.entityId;
+}
+
+/** The primary's handler for `identity.ensure-alias`. */
+export function ensureAliasHandler(
+  ensure: (body: EnsureAliasRequest) => Promise<{ entityId: string; aliasId: string }>,
+  lastIndex: () => number,
+): MethodHandler<'identity.ensure-alias'> {
+  return async (_peer, body): Promise<EnsureAliasResponse> => {
+    if (typeof body?.mountAccessor !== 'string' || typeof body.name !== 'string' || body.name === '') {
+      throw new BadRequestError('malformed identity.ensure-alias request');
+    }
+    const metadata = body.metadata !== null && typeof body.metadata === 'object' ? body.metadata : {};
+    const { entityId, aliasId } = await ensure({ mountAccessor: body.mountAccessor, name: body.name, metadata });
+    return { entityId, aliasId, index: lastIndex() };
+  };
 }

@@ -14,6 +14,9 @@ import { systemClock, type Clock } from '../clock.js';
 import type { HaTimings } from '../ha/coordinator.js';
 import { setupHa, type HaNode } from '../ha/wire.js';
 import { activationFor } from '../replication/activation.js';
+import { BadRequestError } from '../errors.js';
+import { ensureAliasHandler, forwardHandler } from '../replication/forwarding.js';
+import { entityForLogin } from '../identity/alias-ops.js';
 import { ClusterListener } from '../replication/cluster-tls.js';
 
 export interface RunningListener {
@@ -67,6 +70,24 @@ export async function startNode(
   const sys = createSysBackend(core);
   core.registerBuiltin('system', () => sys);
   const pipeline = new Pipeline(core, sys);
+  // Forwarding: a primary runs requests its secondaries forward; a secondary sends them.
+  core.replication.registerMethod(
+    'forward',
+    forwardHandler((req, auth) => pipeline.handleForwarded(req, auth), () => core.replication.lastIndex()),
+  );
+  core.replication.registerMethod(
+    'identity.ensure-alias',
+    ensureAliasHandler(async ({ mountAccessor, name, metadata }) => {
+      const mount = core.mountByAccessor(mountAccessor);
+      if (mount === undefined) throw new BadRequestError(`unknown auth mount accessor ${JSON.stringify(mountAccessor)}`);
+      const resolved = await entityForLogin(core.identity, mount, { name, metadata });
+      return { entityId: resolved.entity.id, aliasId: '' };
+    }, () => core.replication.lastIndex()),
+  );
+  pipeline.forwarder = {
+    link: () => (core.replication.mode === 'secondary' ? core.replication.secondaryClient?.link : undefined),
+    waitForIndex: (index, timeoutMs) => core.replication.waitForIndex(index, timeoutMs),
+  };
   // Before any unseal: a restarted secondary reconnects through it, a primary serves the activate RPC.
   const replication = activationFor(core);
   // Known once the listeners run (port 0); the HA lock row advertises it.
