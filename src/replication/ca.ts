@@ -68,10 +68,10 @@ function pkcs8Der(keyPem: string): Buffer {
   return createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'der' });
 }
 
-/** Positive 128-bit serial (high bit clear so DER needs no sign byte ambiguity). */
+/** Positive 128-bit serial: high bit clear (no DER sign byte), no leading zero nibble (one spelling in hex). */
 function newSerial(): string {
   const b = randomBytes(16);
-  b[0] = (b[0]! & 0x7f) | 0x01;
+  b[0] = (b[0]! & 0x7f) | 0x40;
   return b.toString('hex');
 }
 
@@ -151,7 +151,7 @@ export class ReplicationCa {
       ],
     });
     const keyPem = pemKey(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-    return { certPem: cert.toString('pem'), keyPem, serial };
+    return { certPem: cert.toString('pem'), keyPem, serial: normalizeSerial(serial) };
   }
 }
 

@@ -171,6 +171,11 @@ export class ClusterListener {
     });
     server.on('session', (session: http2.ServerHttp2Session) => {
       const socket = session.socket as TLSSocket;
+      // rejectUnauthorized already ends such handshakes; this keeps the invariant local.
+      if (!socket.authorized) {
+        session.destroy();
+        return;
+      }
       const cert = socket.getPeerCertificate();
       this.sessions.set(session, {
         secondaryId: secondaryIdFromSan(cert.subjectaltname, material.clusterId),

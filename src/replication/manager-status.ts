@@ -52,7 +52,6 @@ export function buildStatus(i: StatusInputs): ReplicationStatus {
       ssct_generation_counter: 0,
       oldest_wal: i.wal.oldest,
       wal_epoch: i.wal.epoch,
-      demoted: false,
     };
   }
   const c = i.client;

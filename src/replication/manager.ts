@@ -76,7 +76,16 @@ export class ReplicationManager {
     this.hooks = opts.hooks ?? NO_HOOKS;
     this.heartbeatWindowMs = opts.heartbeatWindowMs ?? 30_000;
     this.clientTuning = opts.client ?? {};
-    this.applier = new Applier(opts.physical, this.store, opts.barrier, { ...NO_HOOKS, ready: () => this.hooks.ready(), reloadKeyring: () => this.hooks.reloadKeyring(), reloadMounts: () => this.hooks.reloadMounts(), invalidatePolicy: (n) => this.hooks.invalidatePolicy(n), invalidateIdentity: (k) => this.hooks.invalidateIdentity(k), invalidateMountData: (k) => this.hooks.invalidateMountData(k) }, opts.logger, INITIAL_POSITION);
+    // The applier calls through to whatever hooks are set now (setHooks may come later).
+    const hooks: InvalidationHooks = {
+      ready: () => this.hooks.ready(),
+      reloadKeyring: () => this.hooks.reloadKeyring(),
+      reloadMounts: () => this.hooks.reloadMounts(),
+      invalidatePolicy: (name) => this.hooks.invalidatePolicy(name),
+      invalidateIdentity: (key) => this.hooks.invalidateIdentity(key),
+      invalidateMountData: (key) => this.hooks.invalidateMountData(key),
+    };
+    this.applier = new Applier(opts.physical, this.store, opts.barrier, hooks, opts.logger, INITIAL_POSITION);
     this.server = new WalServer({
       physical: opts.physical,
       clock: opts.clock,

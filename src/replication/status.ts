@@ -34,7 +34,6 @@ export interface PrimaryStatus {
   /** Arca: oldest retained WAL index and the log's epoch. */
   readonly oldest_wal: number;
   readonly wal_epoch: string;
-  readonly demoted: boolean;
 }
 
 export type SecondaryState = 'connecting' | 'merkle-diff' | 'merkle-sync' | 'stream-wals' | 'idle';

@@ -34,6 +34,7 @@ interface WalMeta {
 
 /** Most recent entries kept decoded in memory, so a streaming secondary costs no storage reads. */
 const RECENT_ENTRIES = 4096;
+const RECENT_BYTES = 64 * 1024 * 1024;
 const TRIM_CHUNK = 256;
 const LIST_PAGE = 1000;
 const FILL_RETRY_MS = 500;
@@ -60,6 +61,7 @@ export class WalLog {
   /** Settled indexes above the watermark, waiting for the ones below them. */
   private readonly settledAhead = new Set<number>();
   private readonly recent = new Map<number, WalEntry>();
+  private recentBytes = 0;
   /** Sizes of entries counted into `bytes` since start (older ones are read when trimmed). */
   private readonly sizes = new Map<number, number>();
   private bytes = 0;
@@ -107,6 +109,7 @@ export class WalLog {
     const indexes = await this.scanIndexes();
     this.epochId = meta?.epoch || randomUUID();
     this.recent.clear();
+    this.recentBytes = 0;
     this.sizes.clear();
     this.settledAhead.clear();
     if (indexes.length === 0) {
@@ -155,6 +158,7 @@ export class WalLog {
     this.watermark = 0;
     this.bytes = 0;
     this.recent.clear();
+    this.recentBytes = 0;
     this.sizes.clear();
     this.settledAhead.clear();
     this.metaDirty = true;
@@ -287,7 +291,7 @@ export class WalLog {
       const ops: BatchOp[] = [];
       for (let i = from; i < to; i++) {
         ops.push({ type: 'delete', key: walKey(i) });
-        this.recent.delete(i);
+        this.forgetRecent(i);
         this.sizes.delete(i);
       }
       ops.push({ type: 'put', key: REPLICATION_WAL_META, value: this.metaValue() });
@@ -305,16 +309,23 @@ export class WalLog {
   }
 
   private remember(entry: WalEntry, size: number): void {
-    this.recent.set(entry.index, entry);
-    if (this.recent.size > RECENT_ENTRIES) {
-      const oldestKey = this.recent.keys().next().value as number;
-      this.recent.delete(oldestKey);
-    }
     if (!this.sizes.has(entry.index)) {
       this.sizes.set(entry.index, size);
       this.bytes += size;
       this.metaDirty = true;
     }
+    if (!this.recent.has(entry.index)) {
+      this.recent.set(entry.index, entry);
+      this.recentBytes += this.sizes.get(entry.index) ?? size;
+    }
+    while (this.recent.size > RECENT_ENTRIES || this.recentBytes > RECENT_BYTES) {
+      const oldestKey = this.recent.keys().next().value as number;
+      this.forgetRecent(oldestKey);
+    }
+  }
+
+  private forgetRecent(index: number): void {
+    if (this.recent.delete(index)) this.recentBytes -= this.sizes.get(index) ?? 0;
   }
 
   private settle(index: number): void {

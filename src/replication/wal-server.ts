@@ -23,7 +23,6 @@ import {
   type RpcHandler,
   type RpcMethod,
   type RpcRequest,
-  type RpcResponse,
   type WalFetchResponse,
 } from './transport.js';
 import type { ReplicatedPhysical } from './wal-physical.js';
@@ -249,6 +248,3 @@ function bounded(v: unknown, name: string, size: number): number {
   if (n >= size) throw new RpcError('bad-request', `${name} must be below ${size}`);
   return n;
 }
-
-/** The response type of a method, for handlers registered from elsewhere. */
-export type ResponseOf<M extends RpcMethod> = RpcResponse[M];

@@ -2,11 +2,13 @@
  * Client counting for sys/internal/counters/activity, Vault's basics: distinct entities and
  * distinct non-entity tokens that made requests in the current month, kept in memory on this
  * node (reset at the month boundary and on seal). Recording is one Set insert of a string the
- * request already holds.
+ * request already holds; the month boundary is a clock timer, so recording reads no clock.
  */
 import type { Clock } from '../clock.js';
 import { formatTime } from '../framework/time-format.js';
 import type { CallerAuth } from '../logical/request.js';
+
+const DAY_MS = 24 * 3600 * 1000;
 
 function monthStart(ms: number): number {
   const d = new Date(ms);
@@ -21,17 +23,15 @@ function nextMonthStart(ms: number): number {
 export class ActivityTracker {
   private entities = new Set<string>();
   private tokens = new Set<string>();
-  private periodStart: number;
-  private periodEnd: number;
+  private periodStart = 0;
+  private periodEnd = 0;
+  private cancelTimer: (() => void) | undefined;
 
   constructor(private readonly clock: Clock) {
-    const now = clock.now();
-    this.periodStart = monthStart(now);
-    this.periodEnd = nextMonthStart(now);
+    this.rollover(clock.now());
   }
 
-  record(auth: CallerAuth, nowMs: number): void {
-    if (nowMs >= this.periodEnd) this.rollover(nowMs);
+  record(auth: CallerAuth): void {
     if (auth.entityId !== '') this.entities.add(auth.entityId);
     else this.tokens.add(auth.accessor);
   }
@@ -67,5 +67,18 @@ export class ActivityTracker {
     this.tokens = new Set();
     this.periodStart = monthStart(now);
     this.periodEnd = nextMonthStart(now);
+    this.schedule();
+  }
+
+  /** Wake at the month's end, in steps of at most a day (timers cannot span a month). */
+  private schedule(): void {
+    this.cancelTimer?.();
+    const wait = Math.min(this.periodEnd - this.clock.now(), DAY_MS);
+    this.cancelTimer = this.clock.setTimer(Math.max(wait, 0), () => {
+      this.cancelTimer = undefined;
+      const now = this.clock.now();
+      if (now >= this.periodEnd) this.rollover(now);
+      else this.schedule();
+    });
   }
 }

@@ -78,8 +78,8 @@ export class Telemetry {
   private readonly numLeases: Gauge;
   private readonly auditRequestFailures: Counter;
   private readonly auditResponseFailures: Counter;
-  /** Requests in the pipeline now, with their wall-clock start (sys/in-flight-req). */
-  private readonly inFlight = new Map<Request, number>();
+  /** Requests in the pipeline now (sys/in-flight-req), in reusable slots: no per-request allocation. */
+  private readonly inFlight = new InFlightSlots();
 
   constructor(opts: TelemetryOptions) {
     this.config = opts.config;
@@ -98,7 +98,7 @@ export class Telemetry {
     this.numLeases.set(0);
     const inFlight = this.inFlight;
     this.gauge('vault.core.in_flight_requests', 'Requests being handled now.', [], function (this: Gauge) {
-      this.set(inFlight.size);
+      this.set(inFlight.count);
     });
     this.gauge('vault.runtime.alloc_bytes', 'Heap bytes in use.', [], function (this: Gauge) {
       this.set(process.memoryUsage().heapUsed);
@@ -121,28 +121,28 @@ export class Telemetry {
     return this.config.prometheusRetentionTime > 0;
   }
 
-  /** Pipeline: a request entered. Returns the timer start to hand back to requestFinished. */
+  /** Pipeline: a request entered. Returns the handle to give back to requestFinished. */
   requestStarted(req: Request): number {
-    this.inFlight.set(req, this.clock.now());
-    return performance.now();
+    return this.inFlight.enter(req, performance.now());
   }
 
   /** Pipeline: the request is answered (resp) or failed (err). */
-  requestFinished(req: Request, started: number, resp: Response | undefined, err: unknown): void {
-    const ms = performance.now() - started;
-    const at = this.inFlight.get(req);
-    this.inFlight.delete(req);
+  requestFinished(req: Request, handle: number, resp: Response | undefined, err: unknown): void {
+    const ms = performance.now() - this.inFlight.leave(handle);
     const timer = req.auth === undefined && req.path.startsWith('auth/') ? this.handleLoginRequest : this.handleRequest;
     timer.observe(req.mountPoint ?? '', req.operation, statusOf(req, resp, err), ms);
-    if (req.auth !== undefined && at !== undefined) this.activity.record(req.auth, at);
+    if (req.auth !== undefined) this.activity.record(req.auth);
   }
 
   /** sys/in-flight-req: Vault's map of request id -> what is known about it. */
   inFlightRequests(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [req, at] of this.inFlight) {
+    // Start times are kept on the monotonic clock; the wall-clock start is now minus the age.
+    const wallNow = this.clock.now();
+    const perfNow = performance.now();
+    for (const [req, started] of this.inFlight.entries()) {
       out[req.id] = {
-        start_time: new Date(at).toISOString(),
+        start_time: new Date(wallNow - (perfNow - started)).toISOString(),
         client_remote_address: req.remoteAddr,
         request_path: `/v1/${req.path}`,
         request_method: METHODS[req.operation] ?? 'POST',
@@ -220,6 +220,51 @@ export class Telemetry {
         state.set({ mode, state: s }, 1);
       },
     };
+  }
+}
+
+/**
+ * Requests in flight in an array of slots with a free list: entering and leaving is a few
+ * array writes, and the start time lives in a typed array, so the request path allocates
+ * nothing here (the arrays grow by doubling, rarely).
+ */
+class InFlightSlots {
+  private requests: (Request | undefined)[] = new Array<Request | undefined>(64).fill(undefined);
+  private started = new Float64Array(64);
+  private free: number[] = Array.from({ length: 64 }, (_, i) => 63 - i);
+  count = 0;
+
+  enter(req: Request, at: number): number {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      const size = this.requests.length;
+      this.requests.length = size * 2;
+      this.requests.fill(undefined, size);
+      const started = new Float64Array(size * 2);
+      started.set(this.started);
+      this.started = started;
+      for (let i = size * 2 - 1; i > size; i--) this.free.push(i);
+      slot = size;
+    }
+    this.requests[slot] = req;
+    this.started[slot] = at;
+    this.count++;
+    return slot;
+  }
+
+  /** Frees the slot; returns the start time given to enter. */
+  leave(slot: number): number {
+    this.requests[slot] = undefined;
+    this.free.push(slot);
+    this.count--;
+    return this.started[slot]!;
+  }
+
+  *entries(): Iterable<[Request, number]> {
+    for (let i = 0; i < this.requests.length; i++) {
+      const req = this.requests[i];
+      if (req !== undefined) yield [req, this.started[i]!];
+    }
   }
 }
 

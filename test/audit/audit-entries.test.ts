@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { markForwarded } from '../../src/audit/trail.js';
-import type { Request } from '../../src/logical/request.js';
+import type { CallerAuth, Request } from '../../src/logical/request.js';
 import { auditNode, pair, ROOT } from './harness.js';
 
 const hashOf = async (n: Awaited<ReturnType<typeof auditNode>>, device: string, input: string): Promise<string> => {
@@ -176,9 +176,22 @@ test('non-HMAC keys of a mount, audited headers, wrapped responses and forwarded
     const unwrapId = randomUUID();
     await n.call('update', 'sys/wrapping/unwrap', {}, wrapToken, { id: unwrapId });
     const fwdId = randomUUID();
-    const fwd: Request = { id: fwdId, operation: 'read', path: 'kv1/item', data: {}, clientToken: ROOT, headers: {}, wrapTTL: 0, remoteAddr: '10.1.1.1' };
+    const fwd: Request = { id: fwdId, operation: 'read', path: 'kv1/item', data: {}, clientToken: '', headers: {}, wrapTTL: 0, remoteAddr: '10.1.1.1' };
     markForwarded(fwd, 'secondary-7');
-    await n.node.pipeline.handle(fwd);
+    const caller: CallerAuth = {
+      accessor: 'secondary-accessor',
+      policies: ['root'],
+      tokenPolicies: ['root'],
+      identityPolicies: [],
+      displayName: 'token-on-secondary',
+      entityId: '',
+      metadata: {},
+      root: true,
+      tokenType: 'service',
+      orphan: false,
+      cubbyholeId: '',
+    };
+    await n.node.pipeline.handleForwarded(fwd, caller);
 
     const entries = n.entries(file);
     const text = readFileSync(file, 'utf8');
@@ -208,6 +221,11 @@ test('non-HMAC keys of a mount, audited headers, wrapped responses and forwarded
     assert.equal(f.request!['forwarded_from'], 'secondary-7');
     assert.equal(f.response!['forwarded_from'], 'secondary-7');
     assert.equal(f.request!['request']['remote_address'], '10.1.1.1');
+    // The caller's identity as the secondary established it; no token (it never leaves the secondary).
+    assert.equal(f.request!['auth']['display_name'], 'token-on-secondary');
+    assert.equal(f.request!['auth']['accessor'], (await n.call('update', 'sys/audit-hash/file', { input: 'secondary-accessor' }))!.data!['hash']);
+    assert.equal(f.request!['request']['client_token'], undefined);
+    assert.match(f.response!['response']['data']['hidden'], /^hmac-sha256:/);
   } finally {
     await n.close();
   }

@@ -12,6 +12,9 @@ import { SqlitePhysical } from '../../src/storage/sqlite.js';
 import type { Physical } from '../../src/storage/physical.js';
 import { ReplicationSet, readSecret, waitFor, type Cluster } from './harness.js';
 
+/** Write loops still running; cleanup stops them even when a test fails half-way. */
+const loads = new Set<() => Promise<unknown>>();
+
 function sqliteSet(): { set: ReplicationSet; cleanup: () => Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), 'arca-repl-'));
   const stores: Physical[] = [];
@@ -26,6 +29,7 @@ function sqliteSet(): { set: ReplicationSet; cleanup: () => Promise<void> } {
   return {
     set,
     cleanup: async () => {
+      for (const stop of [...loads]) await stop();
       await set.close();
       for (const s of stores) await s.close();
       rmSync(dir, { recursive: true, force: true });
@@ -45,19 +49,21 @@ function background(getPrimary: () => Cluster, prefix: string): { stop: () => Pr
       try {
         await getPrimary().call('update', `secret/data/${path}`, { data: { value } });
         acked.set(path, value);
-      } catch {
+      } catch (err) {
+        if (process.env['DEBUG_REPL']) console.log('write failed', (err as Error).message);
         // Not acknowledged (the primary is restarting): the value may or may not have landed.
         await new Promise((r) => setTimeout(r, 2));
       }
     }
   })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return acked;
-    },
+  const stop = async (): Promise<Map<string, string>> => {
+    running = false;
+    loads.delete(stop);
+    await loop;
+    return acked;
   };
+  loads.add(stop);
+  return { stop };
 }
 
 async function assertAcked(set: ReplicationSet, acked: Map<string, string>): Promise<void> {
@@ -136,10 +142,11 @@ test('crash-like aborts of a secondary and then of the primary lose no acknowled
 
     // Then the primary dies the same way while writes are in flight.
     await waitFor(() => set.primary.node.core.replication.lastIndex() > 60, 10_000, () => 'no progress');
-    const dead = set.primary;
-    dead.handle.crash();
+    const deadNode = set.primary.node;
+    set.primary.handle.crash();
     await set.restartPrimary();
-    await dead.node.close().catch(() => undefined);
+    // The dead process's objects go away (its storage already refuses everything).
+    await deadNode.close().catch(() => undefined);
     await waitFor(() => set.primary.node.core.replication.lastIndex() > 90, 10_000, () => 'no progress after primary crash');
 
     const acked = await load.stop();

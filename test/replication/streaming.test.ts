@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ReadOnlyError } from '../../src/errors.js';
 import { ReplicationSet, readSecret, waitFor, writeSecrets } from './harness.js';
 
@@ -100,7 +101,7 @@ test('mount-table changes at the primary make mounts routable (and unroutable) a
   }
 });
 
-test('a secondary refuses writes to replicated keys and keeps local writes', async () => {
+test('a secondary refuses replicated writes below the pipeline (which forwards them) and keeps local writes', async () => {
   const set = new ReplicationSet();
   try {
     const p = await set.startPrimary();
@@ -109,9 +110,8 @@ test('a secondary refuses writes to replicated keys and keeps local writes', asy
     await set.converge();
     const before = p.node.core.replication.lastIndex();
 
-    // Through the pipeline: a KV write on the secondary is a replicated write.
-    await assert.rejects(s.call('update', 'secret/data/x/0', { data: { value: 'nope' } }), (err: unknown) => err instanceof ReadOnlyError);
-    // Straight at the barrier: a replicated key is refused, a local one (cluster info) is not.
+    // Straight at the barrier (below the pipeline's forwarding): a replicated key is refused, a
+    // local one (cluster info) is not.
     await assert.rejects(s.node.core.barrier.put('sys/policy/acl/evil', Buffer.from('{}')), ReadOnlyError);
     await s.node.core.barrier.put('core/cluster/extra', Buffer.from('local'));
     assert.equal((await s.node.core.barrier.get('core/cluster/extra'))?.toString(), 'local');
@@ -122,9 +122,81 @@ test('a secondary refuses writes to replicated keys and keeps local writes', asy
     await s.call('update', 'sys/mounts/mine', { type: 'kv', local: true });
     await s.call('update', 'mine/k', { v: '1' });
     assert.equal(((await s.call('read', 'mine/k'))?.data as { v?: string })?.v, '1');
-    // Nothing the secondary did reached the primary's log, and the keyspaces still agree.
+    // Nothing the secondary did locally reached the primary's log, and the keyspaces still agree.
     assert.equal(p.node.core.replication.lastIndex(), before);
     await set.assertIdentical();
+    // Through the pipeline a replicated write is not refused but forwarded (forwarding.ts): it
+    // lands in the primary's log and the secondary reads its own write at once.
+    await s.call('update', 'secret/data/x/0', { data: { value: 'via primary' } });
+    assert.ok(p.node.core.replication.lastIndex() > before);
+    assert.equal(await readSecret(p, 'secret/', 'x/0'), 'via primary');
+    assert.equal(await readSecret(s, 'secret/', 'x/0'), 'via primary');
+  } finally {
+    await set.close();
+  }
+});
+
+test('a keyring rotation and identity changes at the primary reach the secondary caches', async () => {
+  const set = new ReplicationSet();
+  try {
+    const p = await set.startPrimary();
+    await p.call('update', 'secret/data/old', { data: { value: 'term1' } });
+    const s = await set.addSecondary('s1');
+    await set.converge();
+    assert.equal(s.node.core.barrier.keyStatus().term, 1);
+    await p.call('update', 'sys/rotate', {});
+    await p.call('update', 'secret/data/new', { data: { value: 'term2' } });
+    await set.converge();
+    // The secondary reloaded the keyring before applying data written under the new term.
+    assert.equal(s.node.core.barrier.keyStatus().term, 2);
+    assert.equal(await readSecret(s, 'secret/', 'new'), 'term2');
+    assert.equal(await readSecret(s, 'secret/', 'old'), 'term1');
+
+    const made = await p.call('update', 'identity/entity', { name: 'alice', policies: ['reader'] });
+    const id = (made?.data as { id?: string })?.id;
+    assert.ok(id);
+    await set.converge();
+    const seen = await s.call('read', `identity/entity/name/alice`);
+    assert.equal((seen?.data as { id?: string })?.id, id);
+    assert.ok(s.node.core.identity.resolve(id!) !== undefined, 'the identity index did not follow');
+    await set.assertIdentical();
+  } finally {
+    await set.close();
+  }
+});
+
+test('lag is reported in entries and in primary milliseconds while a secondary catches up', async () => {
+  const set = new ReplicationSet();
+  try {
+    const p = await set.startPrimary();
+    const s = await set.addSecondary('s1', { timeoutMs: 5 }, { waitMs: 100, backoffMs: [5, 20], batch: 1 });
+    await set.converge();
+    s.link.faults.partitioned = true;
+    for (let i = 0; i < 8; i++) {
+      await p.call('update', `secret/data/lag${i}`, { data: { value: String(i) } });
+      await sleep(15);
+    }
+    s.link.faults.partitioned = false;
+    s.link.faults.delayMs = [3, 3];
+    let maxEntries = 0;
+    let maxMs = 0;
+    await waitFor(
+      () => {
+        const st = s.node.core.replication.status();
+        if (st.mode === 'secondary') {
+          maxEntries = Math.max(maxEntries, st.lag_entries);
+          maxMs = Math.max(maxMs, st.lag_ms);
+        }
+        return s.node.core.replication.lastIndex() >= p.node.core.replication.lastIndex();
+      },
+      10_000,
+      () => 'no catch-up',
+    );
+    assert.ok(maxEntries > 1, `lag in entries never showed (${maxEntries})`);
+    assert.ok(maxMs >= 15, `lag in ms never showed (${maxMs})`);
+    await set.converge();
+    const st = s.node.core.replication.status();
+    assert.ok(st.mode === 'secondary' && st.lag_entries === 0 && st.lag_ms === 0);
   } finally {
     await set.close();
   }
