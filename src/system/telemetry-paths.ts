@@ -36,6 +36,21 @@ function usageRefresher(core: Core): () => Promise<void> {
   };
 }
 
+/** The replication gauges, read from the manager's status at scrape time (cheap: in memory). */
+function refreshReplication(core: Core): void {
+  const st = core.replication.status() as unknown as Record<string, unknown>;
+  const num = (k: string): number => (typeof st[k] === 'number' ? (st[k] as number) : 0);
+  const mode = typeof st['mode'] === 'string' ? (st['mode'] as string) : 'disabled';
+  const m = core.metrics.replication;
+  m.setState(mode, typeof st['state'] === 'string' ? (st['state'] as string) : mode === 'disabled' ? 'disabled' : 'unknown');
+  if (mode === 'primary') m.setLastWal(num('last_wal'));
+  if (mode === 'secondary') {
+    m.setLastRemoteWal(num('last_remote_wal'));
+    m.setLastWal(num('primary_last_wal'));
+    m.setLagMs(num('lag_ms'));
+  }
+}
+
 function formatOf(requested: string, accept: string | undefined): string {
   if (requested !== '') return requested;
   return accept !== undefined && accept.startsWith('application/openmetrics-text') ? 'prometheus' : '';
@@ -51,6 +66,7 @@ export function telemetryPaths(core: Core): PathDef[] {
         read: async (req, f): Promise<Response> => {
           const format = formatOf(f.get('format'), req.headers['accept']);
           await refreshUsage();
+          refreshReplication(core);
           if (format === 'prometheus') {
             if (!core.metrics.prometheusEnabled) return { raw: { status: 400, body: 'prometheus is not enabled', contentType: 'text/plain' } };
             const { contentType, body } = await core.metrics.prometheus();

@@ -61,3 +61,26 @@ describe('forwarding from a secondary', () => {
     assert.equal(r.status, 403, 'the ACL applies before anything is forwarded');
   });
 });
+
+describe('replication gauges in sys/metrics', () => {
+  it('report the last WAL on the primary and the applied index and state on the secondary', async () => {
+    const gauge = async (c: Cluster, name: string, labels: Record<string, string> = {}): Promise<number | undefined> => {
+      const r = await api(c.url, 'GET', 'sys/metrics', { token: c.root });
+      assert.equal(r.status, 200);
+      const g = (r.body.Gauges as { Name: string; Value: number; Labels?: Record<string, string> }[]).find(
+        // Gauges carry the host name (vault.<host>.replication...) unless disable_hostname is set, as in Vault.
+        (x) => x.Name.endsWith(name.slice('vault'.length)) && Object.entries(labels).every(([k, v]) => x.Labels?.[k] === v),
+      );
+      return g?.Value;
+    };
+    const last = (await status(primary)).last_wal as number;
+    assert.ok(last > 0);
+    assert.ok(((await gauge(primary, 'vault.replication.wal.last_wal')) ?? 0) >= last);
+    const applied = await eventually('secondary gauge', async () => {
+      const v = await gauge(secondary, 'vault.replication.fsm.last_remote_wal');
+      return v !== undefined && v >= last ? v : undefined;
+    });
+    assert.ok(applied >= last);
+    assert.equal(await gauge(secondary, 'vault.replication.state', { mode: 'secondary', state: 'stream-wals' }), 1);
+  });
+});
