@@ -5,10 +5,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ArcaServer, REPO_ROOT, startDevServer } from './lib/arca-server.js';
+import { REPO_ROOT } from './lib/arca-server.js';
 import { parseArgs } from './lib/args.js';
+import { closeLoadWorker } from './lib/load-driver.js';
 import { measureKvReadBytes } from './lib/kv-read-size.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
+import { startHostedNode } from './lib/node-host-client.js';
 import { setProfileDir } from './lib/profiling.js';
 import { type ReportRow, renderTable } from './lib/report.js';
 import { ratio, round } from './lib/stats.js';
@@ -17,7 +19,7 @@ import type { BenchContext, RunSettings, ScenarioResult, TargetCheck } from './s
 
 const FULL: RunSettings = { quick: false, reps: 3, warmupSeconds: 2, durationSeconds: 10, maxRequests: 500_000 };
 /** Quick mode must finish in under a minute including the build: short runs on one shared dev server. */
-const QUICK: RunSettings = { quick: true, reps: 1, warmupSeconds: 0.5, durationSeconds: 2, maxRequests: 200_000 };
+const QUICK: RunSettings = { quick: true, reps: 1, warmupSeconds: 0.5, durationSeconds: 1, maxRequests: 200_000 };
 
 interface Judged {
   readonly result: ScenarioResult;
@@ -34,12 +36,18 @@ async function main(): Promise<void> {
   const scenarios = selectScenarios(args.only);
   const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
   let readBytes: Promise<number> | undefined;
-  let dev: Promise<ArcaServer> | undefined;
-  const devServer = (): Promise<ArcaServer> => (dev ??= startDevServer());
+  const sharedResources = new Map<string, Promise<{ stop(): Promise<void> }>>();
+  const shared = <T extends { stop(): Promise<void> }>(key: string, start: () => Promise<T>): Promise<T> => {
+    let r = sharedResources.get(key);
+    if (r === undefined) sharedResources.set(key, (r = start()));
+    return r as Promise<T>;
+  };
+  const devServer = (): ReturnType<BenchContext['devServer']> => shared('dev', () => startHostedNode({ storage: 'inmem', prefill: 0, prefillTimeoutMs: 120_000 }));
   const ctx: BenchContext = {
     settings,
     log,
     devServer,
+    shared,
     kvReadBytes: () => (readBytes ??= devServer().then(measureKvReadBytes)),
   };
 
@@ -59,7 +67,9 @@ async function main(): Promise<void> {
   try {
     for (const s of scenarios) {
       log(`> ${s.name}`);
+      const started = Date.now();
       const result = await s.run(ctx);
+      log(`  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
       byName.set(s.name, result);
       const base = s.baseline !== undefined ? byName.get(s.baseline) : undefined;
       const target = s.target?.(result, base);
@@ -76,7 +86,8 @@ async function main(): Promise<void> {
       });
     }
   } finally {
-    if (dev !== undefined) await (await dev.catch(() => undefined))?.stop();
+    closeLoadWorker();
+    for (const r of sharedResources.values()) await (await r.catch(() => undefined))?.stop();
   }
   const elapsedSeconds = (Date.now() - t0) / 1000;
   const loadAfter = loadAverage();

@@ -1,7 +1,8 @@
 /**
- * Real `bin/arca server` processes for the scenarios: a dev server (inmem), or a SQLite-backed
- * server initialised and unsealed over HTTP with KV v2 mounted at secret/. Both listen on
- * 127.0.0.1 with an ephemeral port.
+ * A real `bin/arca server -config` process for the durable write scenario: SQLite storage,
+ * initialised and unsealed over HTTP with KV v2 mounted at secret/, as an operator would. It
+ * listens on 127.0.0.1 with an ephemeral port. (Scenarios that need a dev-style node with an
+ * in-process prefill use lib/node-host.ts.)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,26 +24,6 @@ export interface ArcaServer {
   readonly token: string;
   readonly child: Child;
   stop(): Promise<void>;
-}
-
-export async function startDevServer(): Promise<ArcaServer> {
-  const home = mkdtempSync(join(tmpdir(), 'arca-bench-home-'));
-  const child = await spawnNode(ARCA_BIN, {
-    args: ['server', '-dev', '-dev-root-token-id=root', '-dev-listen-address=127.0.0.1:0', '-dev-no-store-token', '-log-level=warn'],
-    ready: READY,
-    timeoutMs: START_TIMEOUT_MS,
-    cwd: home,
-    execArgv: serverExecArgv(),
-  });
-  return {
-    url: child.ready[0]!,
-    token: 'root',
-    child,
-    async stop() {
-      await child.stop();
-      rmSync(home, { recursive: true, force: true });
-    },
-  };
 }
 
 /** A durable server: SQLite storage (WAL, synchronous=FULL), init + unseal, KV v2 at secret/. */

@@ -26,6 +26,8 @@ declare module 'autocannon' {
     duration?: number;
     maxOverallRequests?: number;
     timeout?: number;
+    /** Sampling interval, ms (default 1000); a run ends at the first tick after its duration. */
+    sampleInt?: number;
     pipelining?: number;
     method?: string;
     headers?: Record<string, string>;

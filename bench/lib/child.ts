@@ -14,6 +14,8 @@ export interface Child {
   rss(): number;
   /** CPU time (user + system, all threads) consumed so far, in seconds, from /proc/<pid>/stat. */
   cpuSeconds(): number;
+  /** Write one line to the child's stdin, then wait (bounded) for a stdout line matching `reply`; returns its groups. */
+  ask(line: string, reply: RegExp, timeoutMs: number): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function spawnNode(script: string, opts: SpawnOptions): Promise<Chi
     output: () => out,
     rss: () => readRss(proc.pid),
     cpuSeconds: () => readCpuSeconds(proc.pid),
+    ask: (line, reply, timeoutMs) => ask(proc, line, reply, timeoutMs),
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
@@ -74,6 +77,29 @@ export async function spawnNode(script: string, opts: SpawnOptions): Promise<Chi
       clearTimeout(t);
     },
   };
+}
+
+function ask(proc: ChildProcess, line: string, reply: RegExp, timeoutMs: number): Promise<string[]> {
+  return new Promise<string[]>((resolve, reject) => {
+    let seen = '';
+    const finish = (err: Error | undefined, groups?: string[]): void => {
+      clearTimeout(timer);
+      proc.stdout!.off('data', onData);
+      proc.off('exit', onExit);
+      if (err === undefined) resolve(groups ?? []);
+      else reject(err);
+    };
+    const onData = (d: Buffer): void => {
+      seen = (seen + d.toString()).slice(-MAX_OUTPUT);
+      const m = reply.exec(seen);
+      if (m !== null) finish(undefined, m.slice(1));
+    };
+    const onExit = (): void => finish(new Error(`child exited while waiting for ${String(reply)}:\n${seen}`));
+    const timer = setTimeout(() => finish(new Error(`no ${String(reply)} within ${timeoutMs} ms:\n${seen}`)), timeoutMs);
+    proc.stdout!.on('data', onData);
+    proc.once('exit', onExit);
+    proc.stdin!.write(`${line}\n`);
+  });
 }
 
 function readRss(pid: number | undefined): number {

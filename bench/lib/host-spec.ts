@@ -14,6 +14,13 @@ export interface HostSpec {
   readonly prefillTimeoutMs: number;
 }
 
+/** A prefill asked of a running node-host (one JSON line on its stdin). */
+export interface PrefillCommand {
+  readonly op: 'kv' | 'leases';
+  readonly count: number;
+  readonly timeoutMs: number;
+}
+
 /** The dev root token every hosted node is initialised with. */
 export const HOST_TOKEN = 'root';
 

@@ -40,6 +40,12 @@ export interface LoadResult {
   readonly cpuUsPerRequest?: number;
 }
 
+/** Worker -> orchestrator, over the IPC channel, for each LoadSpec sent. */
+export type WorkerMessage =
+  | { readonly type: 'measuring' }
+  | { readonly type: 'result'; readonly result: LoadResult }
+  | { readonly type: 'error'; readonly message: string };
+
 /** Guards the loopback-only rule before any socket is opened. */
 export function assertLoopback(url: string): void {
   const host = new URL(url).hostname;

@@ -1,10 +1,13 @@
 /**
- * Load worker: a separate process that drives one load run with autocannon and prints the
- * LoadResult as one JSON line. Run as `node load-worker.js '<LoadSpec JSON>'`; the server under
- * test never shares a process (or an event loop) with the load.
+ * Load worker: a separate process (forked once per bench run, with an IPC channel) that drives
+ * load runs with autocannon. For each LoadSpec it receives it runs the unmeasured warm-up, says
+ * `measuring` (so the orchestrator can read the server's CPU counters at that moment), runs the
+ * measured part and sends the LoadResult. The server under test never shares a process (or an
+ * event loop) with the load; one long-lived worker saves a process start per run, which is most
+ * of what keeps quick mode short.
  */
 import autocannon from 'autocannon';
-import { type LoadResult, type LoadSpec, assertLoopback } from './load-spec.js';
+import { type LoadResult, type LoadSpec, type WorkerMessage, assertLoopback } from './load-spec.js';
 import { percentile } from './stats.js';
 
 /** Deterministic PRNG (xorshift32) so runs pick the same key sequence. */
@@ -29,6 +32,9 @@ async function runOnce(spec: LoadSpec, seconds: number, maxRequests: number, mea
     duration: seconds,
     maxOverallRequests: Math.max(maxRequests, spec.connections),
     timeout: 10,
+    // autocannon stops at its first sample tick after the duration: tick often, or every run
+    // is rounded up to whole seconds.
+    sampleInt: 100,
     method: spec.method,
     headers: { ...spec.headers },
     ...(spec.body !== undefined ? { body: spec.body } : {}),
@@ -59,15 +65,25 @@ async function runOnce(spec: LoadSpec, seconds: number, maxRequests: number, mea
   };
 }
 
-async function main(): Promise<void> {
-  const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
-  assertLoopback(spec.url);
-  if (spec.warmupSeconds > 0) await runOnce(spec, spec.warmupSeconds, spec.maxRequests, false);
-  const result = await runOnce(spec, spec.durationSeconds, spec.maxRequests, true);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+function send(msg: WorkerMessage): void {
+  process.send?.(msg);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`load worker: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+async function serve(spec: LoadSpec): Promise<void> {
+  try {
+    assertLoopback(spec.url);
+    if (spec.warmupSeconds > 0) await runOnce(spec, spec.warmupSeconds, spec.maxRequests, false);
+    send({ type: 'measuring' });
+    send({ type: 'result', result: await runOnce(spec, spec.durationSeconds, spec.maxRequests, true) });
+  } catch (err) {
+    send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+if (process.send === undefined) {
+  process.stderr.write('load worker: start me with an IPC channel (lib/load-driver.ts)\n');
+  process.exit(2);
+}
+process.on('message', (spec: LoadSpec) => void serve(spec));
+// The orchestrator going away (or closing the channel) ends the worker.
+process.on('disconnect', () => process.exit(0));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Child, spawnNode } from './child.js';
-import { HOST_TOKEN, type HostSpec } from './host-spec.js';
+import { HOST_TOKEN, type HostSpec, type PrefillCommand } from './host-spec.js';
 import { serverExecArgv } from './profiling.js';
 
 const HOST = fileURLToPath(new URL('./node-host.js', import.meta.url));
@@ -16,6 +16,8 @@ export interface HostedNode {
   readonly prefillMs: number;
   readonly leasesMs: number;
   readonly child: Child;
+  /** Have the running node write `count` more KV keys (continuing the numbering) or leases; resolves with the ms taken. */
+  prefill(op: PrefillCommand['op'], count: number, timeoutMs: number): Promise<number>;
   /** Stop the process and remove its database directory, if it had one. */
   stop(): Promise<void>;
 }
@@ -45,6 +47,12 @@ export async function startHostedNode(spec: HostSpec): Promise<HostedNode> {
     prefillMs: Number(child.ready[1]),
     leasesMs: Number(child.ready[2]),
     child,
+    async prefill(op, count, timeoutMs) {
+      const cmd: PrefillCommand = { op, count, timeoutMs };
+      const [ms, failure] = await child.ask(JSON.stringify(cmd), /prefilled \w+ (\d+)\n|prefill failed: (.*)\n/, timeoutMs + 10_000);
+      if (ms === undefined) throw new Error(`node host: prefill of ${count} ${op} failed: ${failure ?? 'unknown'}`);
+      return Number(ms);
+    },
     async stop() {
       await child.stop();
       cleanup();

@@ -11,6 +11,8 @@ import { KV_MOUNT, SECRET, manyKey } from './payload.js';
 
 export interface PrefillOptions {
   readonly count: number;
+  /** Index of the first KV key (a later prefill continues where an earlier one stopped). */
+  readonly first?: number;
   readonly token: string;
   /** Requests in flight at once. */
   readonly concurrency: number;
@@ -35,7 +37,8 @@ function internalRequest(id: string, path: string, data: Record<string, unknown>
 }
 
 export function prefillKv(pipeline: Pipeline, opts: PrefillOptions): Promise<void> {
-  return prefill(pipeline, opts, (i) => internalRequest(`prefill-${i}`, `${KV_MOUNT}/data/${manyKey(i)}`, { data: SECRET }, opts.token));
+  const first = opts.first ?? 0;
+  return prefill(pipeline, opts, (i) => internalRequest(`prefill-${first + i}`, `${KV_MOUNT}/data/${manyKey(first + i)}`, { data: SECRET }, opts.token));
 }
 
 /** Live leases: service tokens with LEASE_TTL, created as `auth/token/create` does over HTTP. */

@@ -17,6 +17,8 @@ interface CpuProfile {
 }
 
 function main(): void {
+  // Piped into head: a closed stdout ends the program quietly.
+  process.stdout.on('error', () => process.exit(0));
   const file = process.argv[2];
   if (file === undefined) throw new Error('usage: profile-top FILE.cpuprofile [N]');
   const top = Number(process.argv[3] ?? 25);

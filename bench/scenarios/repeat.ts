@@ -9,12 +9,17 @@ export async function repeat(ctx: BenchContext, label: string, once: (rep: numbe
   const runs: LoadResult[] = [];
   for (let rep = 0; rep < ctx.settings.reps; rep++) {
     const r = await once(rep);
-    const cpu = r.cpuUsPerRequest === undefined ? '' : ` cpu ${r.cpuUsPerRequest.toFixed(0)} us/req`;
-    ctx.log(`  ${label} #${rep + 1}: ${r.rps.toFixed(0)} req/s p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms${cpu}` +
+    const cpu = r.cpuUsPerRequest === undefined ? '' : ` cpu ${fixed(r.cpuUsPerRequest, 0)} us/req`;
+    ctx.log(`  ${label} #${rep + 1}: ${fixed(r.rps, 0)} req/s p50 ${fixed(r.p50, 2)} ms p99 ${fixed(r.p99, 2)} ms${cpu}` +
       (r.non2xx + r.errors + r.timeouts > 0 ? ` (non2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts})` : ''));
     runs.push(r);
   }
   return { runs, median: medianFigures(runs) };
+}
+
+/** A figure for the log; NaN (JSON null: no successful request) prints as "-". */
+function fixed(v: number | null | undefined, digits: number): string {
+  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '-';
 }
 
 export function medianFigures(runs: readonly LoadResult[]): Figures {
@@ -36,20 +41,23 @@ export function failureNotes(runs: readonly LoadResult[]): string[] {
 /** The connections every HTTP scenario uses (the issue's write target is stated at 64). */
 export const CONNECTIONS = 64;
 
-export type TargetSpec = Omit<LoadSpec, 'warmupSeconds' | 'durationSeconds' | 'maxRequests' | 'connections'>;
+export type TargetSpec = Omit<LoadSpec, 'warmupSeconds' | 'durationSeconds' | 'maxRequests' | 'connections'> & {
+  /** Only where 64 clients would just queue (scrypt logins); the report says so. */
+  readonly connections?: number;
+};
 
 /**
- * Drives `reps` measured load runs from a separate worker process against a server child,
- * after one unmeasured warm-up run, and charges the server's CPU time to each measured run.
+ * Drives `reps` measured load runs from the load worker process against a server child (the
+ * first preceded by an unmeasured warm-up), and charges the server's CPU time over each
+ * measured part to that run.
  */
 export async function measureLoad(ctx: BenchContext, label: string, server: Child, target: TargetSpec): Promise<{ runs: LoadResult[]; median: Figures }> {
   const s = ctx.settings;
-  const spec: LoadSpec = { ...target, connections: CONNECTIONS, warmupSeconds: 0, durationSeconds: s.durationSeconds, maxRequests: s.maxRequests };
-  if (s.warmupSeconds > 0) await runLoad({ ...spec, durationSeconds: s.warmupSeconds });
-  return repeat(ctx, label, async () => {
-    const before = server.cpuSeconds();
-    const r = await runLoad(spec);
+  const spec: LoadSpec = { ...target, connections: target.connections ?? CONNECTIONS, warmupSeconds: 0, durationSeconds: s.durationSeconds, maxRequests: s.maxRequests };
+  return repeat(ctx, label, async (rep) => {
+    let before = Number.NaN;
+    const r = await runLoad({ ...spec, warmupSeconds: rep === 0 ? s.warmupSeconds : 0 }, () => (before = server.cpuSeconds()));
     const cpu = server.cpuSeconds() - before;
-    return r.ok > 0 ? { ...r, cpuUsPerRequest: (cpu * 1e6) / r.ok } : r;
+    return r.ok > 0 && Number.isFinite(cpu) ? { ...r, cpuUsPerRequest: (cpu * 1e6) / r.ok } : r;
   });
 }

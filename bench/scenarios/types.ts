@@ -1,5 +1,5 @@
 /** The contract between the orchestrator (bench/run.ts) and each scenario. */
-import type { ArcaServer } from '../lib/arca-server.js';
+import type { HostedNode } from '../lib/node-host-client.js';
 import type { LoadResult } from '../lib/load-spec.js';
 
 export interface RunSettings {
@@ -18,12 +18,16 @@ export interface BenchContext {
   /** Byte size of a KV v2 read response for the standard secret (measured once per run). */
   kvReadBytes(): Promise<number>;
   /**
-   * The run's shared dev server (`arca server -dev`, inmem, root token "root", KV v2 at
-   * secret/), started on first use and stopped by the orchestrator at the end. Scenarios that
-   * only need mounts and auth methods set theirs up on it under their own paths, which saves a
-   * server start each (quick mode must stay short).
+   * The run's shared dev node (inmem, root token "root", KV v2 at secret/; lib/node-host.ts),
+   * started on first use. Scenarios that only need mounts and auth methods set theirs up on it
+   * under their own paths, which saves a server start each (quick mode must stay short).
    */
-  devServer(): Promise<ArcaServer>;
+  devServer(): Promise<HostedNode>;
+  /**
+   * A resource several scenarios share (a server), started by the first caller of `key` and
+   * stopped by the orchestrator at the end of the run, whatever happened.
+   */
+  shared<T extends { stop(): Promise<void> }>(key: string, start: () => Promise<T>): Promise<T>;
   /** Progress line on stderr (results go to stdout). */
   log(msg: string): void;
 }

@@ -166,13 +166,34 @@ function clientErrorAnswer(err: NodeJS.ErrnoException): Buffer {
   );
 }
 
+/**
+ * The answer's headers as the flat [name, value, ...] list writeHead takes: node then formats
+ * them in one pass instead of storing each through setHeader. Names are case-insensitive, as
+ * with setHeader: a later name replaces an earlier one that differs only in case.
+ */
+function headerList(rendered: Rendered, closeAfter: boolean): string[] {
+  const out: string[] = [];
+  const put = (name: string, value: string): void => {
+    const lower = name.toLowerCase();
+    for (let i = 0; i < out.length; i += 2) {
+      if (out[i]!.toLowerCase() === lower) {
+        out[i] = name;
+        out[i + 1] = value;
+        return;
+      }
+    }
+    out.push(name, value);
+  };
+  for (const name in rendered.headers) put(name, rendered.headers[name]!);
+  if (closeAfter) put('Connection', 'close');
+  if (rendered.body !== undefined) put('Content-Length', String(rendered.body.length));
+  return out;
+}
+
 function writeRendered(res: http.ServerResponse, rendered: Rendered, closeAfter: boolean, log: HttpLogger): void {
   if (res.headersSent || res.writableEnded || res.destroyed) return;
   try {
-    for (const [name, value] of Object.entries(rendered.headers)) res.setHeader(name, value);
-    if (closeAfter) res.setHeader('Connection', 'close');
-    if (rendered.body !== undefined) res.setHeader('Content-Length', rendered.body.length);
-    res.writeHead(rendered.status);
+    res.writeHead(rendered.status, headerList(rendered, closeAfter));
     res.end(rendered.body);
   } catch (err) {
     // A header value the core produced that HTTP cannot carry.
@@ -183,9 +204,8 @@ function writeRendered(res: http.ServerResponse, rendered: Rendered, closeAfter:
     }
     for (const name of res.getHeaderNames()) res.removeHeader(name);
     const fallback = jsonAnswer(500, { errors: ['internal error'] });
-    for (const [name, value] of Object.entries(fallback.headers)) res.setHeader(name, value);
-    res.setHeader('Content-Length', fallback.body!.length);
-    res.writeHead(500);
+    // The failed writeHead already set a reason phrase for the first status: name ours.
+    res.writeHead(500, 'Internal Server Error', headerList(fallback, closeAfter));
     res.end(fallback.body);
   }
 }
@@ -264,10 +284,11 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
     let rendered: Rendered;
     let closeAfter = false;
     try {
-      if (apiPath(parseTarget(req.url ?? '/').path) === undefined) {
+      const target = parseTarget(req.url ?? '/');
+      if (apiPath(target.path) === undefined) {
         rendered = jsonAnswer(404, { errors: [] });
       } else {
-        request = await parseRequest(req, { maxRequestSize });
+        request = await parseRequest(req, { maxRequestSize }, target);
         const response = await handler.handle(request);
         rendered = renderResponse(request, response);
       }

@@ -22,7 +22,7 @@ import { parseDurationSeconds } from '../util/duration.js';
 import { decodeFormBody, decodeJSONObject, isFormBody, mediaType, mergeFields, readBody } from './body.js';
 import { MethodNotAllowedError, UnsupportedMediaTypeError } from './http-errors.js';
 import { LIST_METHOD_ALIAS } from './request-framer.js';
-import { parseQuery, parseTarget } from './url.js';
+import { parseQuery, parseTarget, type RequestTarget } from './url.js';
 
 export interface ParseOptions {
   /** Largest accepted body in bytes; <= 0 means no limit. */
@@ -161,9 +161,9 @@ async function mapMethod(
  * Build the internal Request for a request whose path starts with /v1/ (the listener answers
  * other paths itself). Throws ArcaError subclasses for everything the client got wrong.
  */
-export async function parseRequest(msg: IncomingMessage, opts: ParseOptions): Promise<Request> {
+export async function parseRequest(msg: IncomingMessage, opts: ParseOptions, parsedTarget?: RequestTarget): Promise<Request> {
   if (!SERVED_METHODS.has(msg.method ?? '')) throw new MethodNotAllowedError();
-  const target = parseTarget(msg.url ?? '/');
+  const target = parsedTarget ?? parseTarget(msg.url ?? '/');
   const below = apiPath(target.path);
   if (below === undefined) throw new BadRequestError('not an API path');
   validateApiPath(below);

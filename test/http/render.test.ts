@@ -14,7 +14,7 @@ import {
 } from '../../src/errors.js';
 import type { AuthBlock, Request, Response } from '../../src/logical/request.js';
 import { renderEnvelope, renderError, renderResponse } from '../../src/http/render.js';
-import { echo, MemoryLogger, send, startTestServer, type TestServer } from './helpers.js';
+import { echo, MemoryLogger, rawExchange, send, startTestServer, type TestServer } from './helpers.js';
 
 function request(overrides: Partial<Request> = {}): Request {
   return {
@@ -313,8 +313,22 @@ describe('render (through the listener)', () => {
     s.behave(echo);
   });
 
+  it('header names are case-insensitive: a core header replaces the shell header of that name, sent once', async () => {
+    answer({ data: { a: 1 }, headers: { 'content-type': 'application/vnd.test+json', 'CACHE-CONTROL': 'no-store, private' } });
+    const raw = await rawExchange(s.listener.port, 'GET /v1/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { end: true });
+    const head = raw.slice(0, raw.indexOf('\r\n\r\n')).toLowerCase();
+    assert.equal(head.split('content-type:').length - 1, 1, head);
+    assert.match(head, /\r\ncontent-type: application\/vnd\.test\+json\r\n/);
+    assert.equal(head.split('cache-control:').length - 1, 1, head);
+    assert.match(head, /\r\ncache-control: no-store, private\r\n/);
+    s.behave(echo);
+  });
+
   it('a response HTTP cannot carry (bad header, cyclic data) becomes a 500', async () => {
     answer({ data: { a: 1 }, headers: { 'X-Bad': 'line\nbreak' } });
+    const raw = await rawExchange(s.listener.port, 'GET /v1/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { end: true });
+    assert.match(raw, /^HTTP\/1\.1 500 Internal Server Error\r\n/);
+    assert.equal(raw.includes('X-Bad'), false);
     const h = await send(url, '/v1/x');
     assert.equal(h.status, 500);
     assert.deepEqual(h.json(), { errors: ['internal error'] });
