@@ -10,10 +10,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import { SealedError } from '../errors.js';
-import type { Storage } from '../logical/storage.js';
+import type { Decoder, Storage } from '../logical/storage.js';
 import type { BatchOp, Physical } from '../storage/physical.js';
 import { BARRIER_CANARY, BARRIER_KEYRING, SEAL_CONFIG, SEAL_ROOT_KEY } from '../storage/keys.js';
-import { DecryptionError, KEY_LENGTH, decryptWith, encryptWith } from './aead.js';
+import { DecryptionError, KEY_LENGTH, decryptWith, encryptAfter, encryptWith } from './aead.js';
 import { ownedCopy } from './bytes.js';
 import { AlreadyInitializedError, BarrierIntegrityError, InvalidRootKeyError, NotInitializedError, ReservedKeyError } from './errors.js';
 import { Keyring } from './keyring.js';
@@ -174,6 +174,22 @@ export class AesGcmBarrier implements Storage {
     return plain ?? undefined;
   }
 
+  /**
+   * `get` for readers that only look: the value `decode` makes of the entry, decoded once and
+   * shared while the entry stays cached (read-cache.ts), so treat it as read-only.
+   */
+  async getDecoded<T>(key: string, decode: Decoder<T>): Promise<T | undefined> {
+    this.unsealed();
+    checkNotReserved(key);
+    const cached = this.cache.getDecoded(key, decode);
+    if (cached !== undefined) return cached ?? undefined;
+    const plain = await this.get(key);
+    if (plain === undefined) return undefined;
+    // Usually cached by the read just done; not when a write overtook it.
+    const filled = this.cache.getDecoded(key, decode);
+    return filled === undefined || filled === null ? decode(plain) : filled;
+  }
+
   async put(key: string, value: Buffer): Promise<void> {
     this.unsealed();
     checkNotReserved(key);
@@ -279,9 +295,9 @@ export class AesGcmBarrier implements Storage {
 }
 
 function sealEntry(term: number, key: Buffer, storageKey: string, plaintext: Buffer): Buffer {
-  const header = Buffer.alloc(TERM_LENGTH);
-  header.writeUInt32BE(term, 0);
-  return Buffer.concat([header, encryptWith(key, storageKey, plaintext)]);
+  const entry = encryptAfter(TERM_LENGTH, key, storageKey, plaintext);
+  entry.writeUInt32BE(term, 0);
+  return entry;
 }
 
 function openEntry(keyring: Keyring, storageKey: string, raw: Buffer): Buffer {

@@ -11,7 +11,15 @@
  * keys do not matter, so a steady write load does not keep unrelated keys (tokens, engine
  * config) out of the cache. Every write drops its keys when it starts and again when it ends.
  * The cache is cleared (and its buffers zeroed) on seal.
+ *
+ * Decoded forms: `getDecoded` keeps, next to an entry's bytes, the value one decoder made of
+ * them (a parsed token entry, KV metadata), so a hot key is not parsed again on every request.
+ * The decoded value lives in the same slot as the bytes, so every write, invalidation, eviction
+ * and clear that drops the bytes drops it too: it can never outlive or disagree with them. The
+ * value is shared by every reader, so decoders return immutable (frozen) values.
  */
+import type { Decoder } from '../logical/storage.js';
+
 export interface ReadCacheLimits {
   /** Most entries kept. */
   readonly maxEntries: number;
@@ -35,6 +43,9 @@ interface Cached {
   readonly value: Buffer | null;
   /** Hit since it was last inserted or moved: spared once by eviction. */
   hit: boolean;
+  /** The last decoder used on this entry and what it made of `value`. */
+  decoder?: Decoder<unknown>;
+  decoded?: unknown;
 }
 
 export class ReadCache {
@@ -54,6 +65,23 @@ export class ReadCache {
     if (hit === undefined) return undefined;
     hit.hit = true;
     return hit.value === null ? null : Buffer.from(hit.value);
+  }
+
+  /**
+   * The value `decode` makes of the cached plaintext, decoded once per entry and then shared;
+   * null when the key is known to be absent, undefined when it is not cached. A decoder that
+   * throws caches nothing (the error reaches the caller).
+   */
+  getDecoded<T>(key: string, decode: Decoder<T>): T | null | undefined {
+    const hit = this.entries.get(key);
+    if (hit === undefined) return undefined;
+    hit.hit = true;
+    if (hit.value === null) return null;
+    if (hit.decoder === decode) return hit.decoded as T;
+    const decoded = decode(hit.value);
+    hit.decoder = decode;
+    hit.decoded = decoded;
+    return decoded;
   }
 
   /** Call before reading key from storage; pass the result to fill() once the read is over. */

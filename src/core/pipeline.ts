@@ -10,9 +10,10 @@
  */
 import { PermissionDeniedError, ReadOnlyError, RouteNotFoundError, SealedError, UnavailableError } from '../errors.js';
 import { ensureAliasAtPrimary, forwardToPrimary, type ForwardingTarget } from '../replication/forwarding.js';
+import { consistencyExempt, NO_CONSISTENCY, ownRequest, parseConsistency, place, stampIndex, type Placement } from '../replication/consistency.js';
 import type { ResolvedIdentity } from '../identity/types.js';
 import type { BackendRequest, LogicalBackend } from '../logical/backend.js';
-import type { CallerAuth, LoginAuth, Request, Response } from '../logical/request.js';
+import type { CallerAuth, LoginAuth, Operation, Request, Response } from '../logical/request.js';
 import type { Match } from '../router/router.js';
 import { issueLoginToken, type LoginIdentity } from '../token/login.js';
 import { entityForLogin } from '../identity/alias-ops.js';
@@ -91,6 +92,9 @@ export class Pipeline {
     const breq: BackendRequest = Object.assign(req, { relativePath: match.relativePath });
     const backend = match.route.backend;
     const special = backend.specialPaths;
+    // Consistency headers (X-Vault-Index, X-Vault-Forward, ...): run here, or at the primary.
+    const placement = await this.placement(breq, match);
+    const requested = breq.operation;
 
     // sys/wrapping/{lookup,rewrap,unwrap} must name a live wrapping token (400 otherwise), before the token step.
     const wrapCheck = await checkWrappingToken(this.core.wrapping, breq);
@@ -108,13 +112,15 @@ export class Pipeline {
 
       // Audit step: caller and ACL decision known, nothing run yet; no device recording it stops the request here.
       await trail?.request();
-      const resp = await this.runBackend(backend, breq);
+      const resp = await this.runBackend(backend, breq, placement, requested);
       if (resp?.login !== undefined) await this.registerLogin(breq, match, resp);
       if (resp?.secret?.type !== undefined && resp.secret.leaseId === undefined) {
         resp.secret = await this.core.expiration.register(req.path, resp.secret, match.route.settings, use?.idHash ?? '');
       }
       // After the login step, so a wrapped login wraps the token it issued.
-      const out = await wrapResponse(this.core.wrapping, breq, resp);
+      let out = await wrapResponse(this.core.wrapping, breq, resp);
+      // On a replicated cluster every write answer names the WAL index a reader elsewhere must reach.
+      if (this.core.replication.mode !== 'disabled') out = stampIndex(out, breq.operation, this.core.replication.writeIndex());
       await trail?.response(out);
       return out;
     } finally {
@@ -131,13 +137,38 @@ export class Pipeline {
    * The backend step. On a secondary, a handler that writes replicated state fails read-only:
    * the already authenticated request then goes to the primary (docs/replication.md).
    */
-  private async runBackend(backend: LogicalBackend, req: BackendRequest): Promise<Response | undefined> {
+  private async runBackend(backend: LogicalBackend, req: BackendRequest, placement: Placement, requested: Operation): Promise<Response | undefined> {
+    // The primary re-runs its own existence check on what the client asked for (this node's may be stale).
+    const asked = requested === req.operation ? req : { ...req, operation: requested };
+    if (placement === 'forward' && this.forwarder !== undefined) {
+      // A read sent for freshness wrote nothing: no need to wait for its index here.
+      return forwardToPrimary(this.forwarder, asked, undefined, !(requested === 'read' || requested === 'list'));
+    }
     try {
       return await backend.handleRequest(req);
     } catch (err) {
       if (!(err instanceof ReadOnlyError) || this.forwarder === undefined) throw err;
-      return forwardToPrimary(this.forwarder, req);
+      return forwardToPrimary(this.forwarder, asked);
     }
+  }
+
+  /** Where a request with consistency headers runs (src/replication/consistency.ts); 412 when it cannot be served. */
+  private async placement(req: BackendRequest, match: Match): Promise<Placement> {
+    const c = parseConsistency(req.headers);
+    const route = match.route;
+    if (c === NO_CONSISTENCY || consistencyExempt(route.entry, match.relativePath)) return 'local';
+    const replication = this.core.replication;
+    const forwarder = this.forwarder;
+    const own = ownRequest({ kind: route.kind, type: route.entry.type, local: route.entry.local }, match.relativePath, req.data);
+    const view = {
+      mode: () => replication.mode,
+      lastIndex: () => replication.lastIndex(),
+      waitForIndex: (index: number, ms: number) => replication.waitForIndex(index, ms),
+      stalenessMs: () => replication.stalenessMs(),
+      canForward: () => forwarder?.link() !== undefined,
+      viaHeader: forwarder?.viaHeader === true,
+    };
+    return place(c, view, req.operation, !own && forwarder !== undefined);
   }
 
   /**

@@ -40,6 +40,11 @@ export interface BackendDef {
   readonly help: string;
   readonly initialize?: (ctx: BackendContext) => Promise<void>;
   readonly cleanup?: (ctx: BackendContext) => Promise<void>;
+  /**
+   * A key of the mount's storage (relative to the mount) changed underneath the backend
+   * (replication applied it, or an HA standby learned of it): drop what is cached about it.
+   */
+  readonly invalidate?: (key: string, ctx: BackendContext) => void;
 }
 
 interface CompiledPath {
@@ -172,6 +177,10 @@ export function createBackend(def: BackendDef, ctx: BackendContext): LogicalBack
   if (def.cleanup !== undefined) {
     const cleanup = def.cleanup;
     backend.cleanup = () => cleanup(ctx);
+  }
+  if (def.invalidate !== undefined) {
+    const invalidate = def.invalidate;
+    backend.invalidate = (key) => invalidate(key, ctx);
   }
   return backend;
 }

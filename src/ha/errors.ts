@@ -24,3 +24,15 @@ export class StandbySealError extends ArcaError {
     super('vault cannot seal when in standby mode; please restart instead');
   }
 }
+
+/**
+ * A write forwarded to the active node got no answer (the connection broke after it was sent):
+ * it may or may not have been applied, so it is neither retried nor redirected.
+ */
+export class ForwardingFailedError extends ArcaError {
+  readonly status = 503;
+  readonly code = 'ARCA_HA_FORWARDING_FAILED';
+  constructor(reason: string) {
+    super(`error forwarding request to the active node (${reason}); the request may or may not have been applied`);
+  }
+}

@@ -4,9 +4,13 @@
  * - Sealed: everything goes to the pipeline, which answers the seal endpoints and 503s the rest.
  * - Not active (standby, or changing role): sys/init, seal-status, unseal, health and leader are
  *   answered here, from the seal and the lock table only (a standby holds no caches to go stale);
- *   sys/seal is refused as Vault does; every other request gets a 307 to the active node's
- *   api_addr (Vault's answer when request forwarding is unavailable; its clients follow it), or
- *   503 when no active node is known. Forwarding over the cluster port will replace the 307.
+ *   sys/seal is refused as Vault does; every other request is forwarded to the active node over
+ *   the cluster port (forwarder.ts) and its answer relayed. Where forwarding is impossible
+ *   (no cluster address, no HA identity yet, active node unreachable) the answer is a 307 to the
+ *   active node's api_addr (Vault's answer without forwarding; its clients follow it), or 503
+ *   when no active node is known.
+ * - Forwarded to this node (`handleForwarded`): run as if it arrived here when active; never
+ *   forwarded again (no loops): a node that is not active answers with its 307 or 503.
  * - Active: the request runs through the pipeline, counted so step-down can let it finish. A
  *   write the fence refused mid-request (the lock was lost) is redirected the same way; a read
  *   that finished after the lease could have lapsed is redirected too, as its data may be stale.
@@ -15,6 +19,7 @@ import type { LogicalBackend } from '../logical/backend.js';
 import { isWriteOperation, type Request, type Response } from '../logical/request.js';
 import type { HaCoordinator } from './coordinator.js';
 import { NotActiveError, StandbySealError } from './errors.js';
+import type { HaForwarder } from './forwarder.js';
 
 /** sys/ paths a node answers itself whatever its role (relative to sys/). */
 const LOCAL_SYS = new Set(['init', 'seal-status', 'unseal', 'health', 'leader']);
@@ -25,6 +30,8 @@ export interface GateDeps {
   /** The system backend, for sys/leader while the router is not loaded. */
   readonly sys: LogicalBackend;
   readonly sealed: () => boolean;
+  /** Request forwarding to the active node; without it standbys redirect. */
+  readonly forwarder?: Pick<HaForwarder, 'forward'>;
 }
 
 export class HaGate {
@@ -34,6 +41,18 @@ export class HaGate {
     const { coordinator, pipeline } = this.deps;
     if (this.deps.sealed()) return pipeline.handle(req);
     if (!coordinator.serving()) return this.notActive(req);
+    return this.serve(req);
+  }
+
+  /** A request a standby forwarded here over the cluster port. */
+  async handleForwarded(req: Request): Promise<Response | undefined> {
+    if (this.deps.sealed()) return this.deps.pipeline.handle(req);
+    if (!this.deps.coordinator.serving()) return this.redirect(req);
+    return this.serve(req);
+  }
+
+  private async serve(req: Request): Promise<Response | undefined> {
+    const { coordinator, pipeline } = this.deps;
     const leave = coordinator.enter();
     try {
       const resp = await pipeline.handle(req);
@@ -58,6 +77,13 @@ export class HaGate {
       return this.deps.sys.handleRequest(Object.assign(req, { relativePath: rel }));
     }
     if (rel === 'seal') throw new StandbySealError();
+    const leader = this.deps.coordinator.view().leader;
+    // Vault's opt-out: a client that wants to know which node served it asks for the 307.
+    const optOut = (req.headers[NO_FORWARDING_HEADER] ?? '') !== '';
+    if (!optOut && this.deps.forwarder !== undefined && leader !== undefined && !leader.isSelf) {
+      const answer = await this.deps.forwarder.forward(req, leader);
+      if (answer !== undefined) return answer;
+    }
     return this.redirect(req);
   }
 
@@ -68,6 +94,9 @@ export class HaGate {
     return { raw: { status: 307, body: undefined }, headers: { Location: redirectUrl(leader.apiAddr, req) } };
   }
 }
+
+/** With a non-empty value, a standby redirects with 307 instead of forwarding (as Vault). */
+export const NO_FORWARDING_HEADER = 'x-vault-no-request-forwarding';
 
 function sysRelative(path: string): string | undefined {
   return path.startsWith('sys/') ? path.slice(4).replace(/\/$/, '') : undefined;

@@ -1,8 +1,11 @@
 /**
  * Turns HA on for a node whose storage offers a lock (PostgreSQL with `ha_enabled`): the lock
  * session, the coordinator (attached to the core, installed as the storage's write fence at the
- * first unseal) and the request gate the listeners serve through.
+ * first unseal), the request gate the listeners serve through, and request forwarding over the
+ * cluster port (the active node serves it with the cluster's HA identity, created at its first
+ * activation; standbys send through it).
  */
+import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { Clock } from '../clock.js';
 import type { LogicalBackend } from '../logical/backend.js';
@@ -12,7 +15,13 @@ import type { Physical } from '../storage/physical.js';
 import { PostgresPhysical } from '../storage/postgresql.js';
 import type { Logger } from '../util/logger.js';
 import { VERSION } from '../version.js';
+import { renderError, renderResponse } from '../http/render.js';
+import type { AesGcmBarrier } from '../barrier/aes-gcm-barrier.js';
+import { ensureHaTls } from './cluster-identity.js';
+import { clusterPortDemux } from './cluster-port.js';
 import { HaCoordinator, type HaTimings } from './coordinator.js';
+import { HaForwardServer, type RenderedAnswer } from './forward-server.js';
+import { HaForwarder } from './forwarder.js';
 import { HaGate } from './gate.js';
 import type { HaControl, HaHost } from './types.js';
 
@@ -20,14 +29,24 @@ export interface HaNode {
   readonly coordinator: HaCoordinator;
   /** The RequestHandler the listeners use instead of the bare pipeline. */
   readonly gate: HaGate;
+  /**
+   * The node's cluster port, once bound: HA forwarding shares it with replication. Undefined
+   * detaches (and ends the HA connections, so the port can close).
+   */
+  attachCluster(listener: ClusterPort | undefined): void;
   /** After the core sealed: stop timers, close the lock session. */
   close(): Promise<void>;
+}
+
+/** What HA needs of the cluster listener (src/replication/cluster-tls.ts). */
+export interface ClusterPort {
+  setDemux(take: ((socket: Socket) => Promise<boolean>) | undefined): void;
 }
 
 export interface HaWiring {
   /** The physical store as opened (not a decorator around it). */
   readonly physical: Physical;
-  readonly core: HaHost & { attachHa(control: HaControl): void; readonly sealed: boolean };
+  readonly core: HaHost & { attachHa(control: HaControl): void; readonly sealed: boolean; readonly barrier: AesGcmBarrier };
   readonly pipeline: { handle(req: Request): Promise<Response | undefined> };
   readonly sys: LogicalBackend;
   readonly logger: Logger;
@@ -43,16 +62,81 @@ export function setupHa(w: HaWiring): HaNode | undefined {
   if (!(physical instanceof PostgresPhysical) || !physical.haLock.enabled) return undefined;
   const lock = new PgHaLock(() => physical.newSession(), physical.haLock.table, (err) => physical.describeError(err));
   const host = hostname();
+  const httpLog = {
+    error: (obj: object, msg: string) => w.logger.error(msg, obj as Record<string, unknown>),
+  };
+  let gate: HaGate | undefined;
+  const forwardServer = new HaForwardServer({
+    logger: w.logger,
+    run: async (req): Promise<RenderedAnswer> => {
+      try {
+        return renderResponse(req, await gate!.handleForwarded(req));
+      } catch (err) {
+        return renderError(err, httpLog, { requestId: req.id, operation: req.operation, path: req.path });
+      }
+    },
+  });
+  const forwarder = new HaForwarder({ store: w.core.barrier, clock: w.clock, logger: w.logger });
+  const core = w.core;
+  // Role changes also start and stop serving forwarded requests.
+  const roles: HaHost = {
+    activate: async () => {
+      forwarder.reset();
+      await core.activate();
+      try {
+        forwardServer.serve(await ensureHaTls(core.barrier, w.clock));
+      } catch (err) {
+        // Standbys then redirect instead of forwarding; the node still serves.
+        w.logger.error('ha: cannot set up the cluster identity; standbys will redirect instead of forwarding', { error: err as Error });
+      }
+    },
+    deactivate: async () => {
+      forwardServer.serve(undefined);
+      await core.deactivate();
+    },
+    enterStandby: () => core.enterStandby(),
+  };
   const coordinator = new HaCoordinator({
     lock,
-    host: w.core,
+    host: roles,
     clock: w.clock,
     logger: w.logger,
     advert: () => ({ ...w.addresses(), hostname: host, version: VERSION }),
     fenceTarget: physical,
     ...(w.timings !== undefined ? { timings: w.timings } : {}),
   });
-  w.core.attachHa(coordinator);
-  const gate = new HaGate({ coordinator, pipeline: w.pipeline, sys: w.sys, sealed: () => w.core.sealed });
-  return { coordinator, gate, close: () => coordinator.close() };
+  w.core.attachHa({
+    unsealed: () => coordinator.unsealed(),
+    sealing: () => coordinator.sealing(),
+    sealed: async () => {
+      await coordinator.sealed();
+      // No key material outlives the seal.
+      forwardServer.serve(undefined);
+      forwarder.reset();
+    },
+    view: () => coordinator.view(),
+    nodes: () => coordinator.nodes(),
+    stepDown: () => coordinator.stepDown(),
+  });
+  gate = new HaGate({ coordinator, pipeline: w.pipeline, sys: w.sys, sealed: () => w.core.sealed, forwarder });
+  const demux = clusterPortDemux({ forwardServer, view: () => coordinator.view(), sealed: () => w.core.sealed });
+  let port: ClusterPort | undefined;
+  return {
+    coordinator,
+    gate,
+    attachCluster: (listener) => {
+      port?.setDemux(undefined);
+      forwardServer.dropConnections();
+      demux.closeAll();
+      port = listener;
+      port?.setDemux((socket) => demux.take(socket));
+    },
+    close: async () => {
+      port?.setDemux(undefined);
+      demux.closeAll();
+      forwardServer.serve(undefined);
+      forwarder.reset();
+      await coordinator.close();
+    },
+  };
 }

@@ -19,11 +19,12 @@ import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { RequestTooLargeError } from '../errors.js';
 import type { Request } from '../logical/request.js';
-import { startFramedConnection } from './framed-connection.js';
+import { answeredBeforeBodyEnd, recoverUnknownMethod, startConnection } from './framed-connection.js';
 import type { HttpLogger, RequestHandler } from './handler.js';
 import { apiPath, parseRequest } from './parse.js';
-import { jsonAnswer, renderError, renderResponse, type Rendered } from './render.js';
+import { JSON_HEADERS, jsonAnswer, renderError, renderResponse, type Rendered } from './render.js';
 import { parseTarget } from './url.js';
+import { WriteBatch } from './write-batch.js';
 
 export type TlsMinVersion = 'tls10' | 'tls11' | 'tls12' | 'tls13';
 
@@ -136,20 +137,22 @@ export async function loadTlsOptions(opts: ListenerOptions): Promise<tls.TlsOpti
 }
 
 /**
- * Run each connection's bytes through a RequestFramer before node's parser (framed-connection.ts),
- * by wrapping the server's own connection listener.
+ * Start each connection on node's native parser, switching it to the RequestFramer when node
+ * rejects a method (framed-connection.ts), by wrapping the server's own connection listener.
  */
-function frameConnections(server: http.Server | https.Server, event: 'connection' | 'secureConnection', log: HttpLogger): void {
+function startConnections(server: http.Server | https.Server, event: 'connection' | 'secureConnection', log: HttpLogger): void {
   const listeners = server.listeners(event);
   const original = listeners[listeners.length - 1] as ((socket: Socket) => void) | undefined;
   if (original === undefined) throw new Error(`listener: node's HTTP server has no ${event} listener to wrap`);
   server.removeListener(event, original);
   server.on(event, (socket: Socket) => {
-    if (!startFramedConnection(socket, (s) => original.call(server, s))) {
+    if (!startConnection(socket, (s) => original.call(server, s))) {
       log.error({}, "node's HTTP server did not attach as expected; connection closed (unsupported node version?)");
     }
   });
 }
+
+const JSON_HEADER_LIST: readonly string[] = Object.entries(JSON_HEADERS).flat();
 
 function clientErrorAnswer(err: NodeJS.ErrnoException): Buffer {
   const [status, reason, message] =
@@ -172,6 +175,10 @@ function clientErrorAnswer(err: NodeJS.ErrnoException): Buffer {
  * with setHeader: a later name replaces an earlier one that differs only in case.
  */
 function headerList(rendered: Rendered, closeAfter: boolean): string[] {
+  if (rendered.headers === JSON_HEADERS && !closeAfter && rendered.body !== undefined) {
+    // The usual answer: no header to de-duplicate.
+    return [...JSON_HEADER_LIST, 'Content-Length', String(rendered.body.length)];
+  }
   const out: string[] = [];
   const put = (name: string, value: string): void => {
     const lower = name.toLowerCase();
@@ -262,7 +269,7 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
   const server: http.Server | https.Server =
     tlsOptions === undefined ? http.createServer(serverOptions) : https.createServer({ ...serverOptions, ...tlsOptions });
   server.timeout = opts.inactivityTimeoutMs ?? 120_000;
-  frameConnections(server, tlsOptions === undefined ? 'connection' : 'secureConnection', log);
+  startConnections(server, tlsOptions === undefined ? 'connection' : 'secureConnection', log);
 
   // Every raw connection, including TLS handshakes in progress, so close() can end them all.
   const sockets = new Set<Socket>();
@@ -271,6 +278,8 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
     socket.on('close', () => sockets.delete(socket));
   });
 
+  // Answers of one event-loop turn leave together (write-batch.ts).
+  const writes = new WriteBatch((err) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'unexpected failure writing response'));
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     // Errors on these streams mean the client went away; the outcome is handled below.
     req.on('error', () => undefined);
@@ -298,8 +307,12 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
       const context = request === undefined ? {} : { requestId: request.id, operation: request.operation, path: request.path };
       rendered = renderError(err, log, context);
     }
-    writeRendered(res, rendered, closeAfter, log);
-    res.off('timeout', handlerRunning);
+    // Node reads and drops the rest of an unread body: the next request's start is then unknown here.
+    if (!req.complete) answeredBeforeBodyEnd(req.socket);
+    writes.add(() => {
+      writeRendered(res, rendered, closeAfter, log);
+      res.off('timeout', handlerRunning);
+    });
   };
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -309,7 +322,10 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
     });
   });
 
-  server.on('clientError', answerClientError);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // LIST (and any method node cannot parse) on a native connection: replayed through the framer.
+    if (!recoverUnknownMethod(err, socket)) answerClientError(err, socket);
+  });
   // Failed TLS handshakes are the client's problem; tls already closed the socket.
   server.on('tlsClientError', () => undefined);
 

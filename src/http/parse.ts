@@ -21,6 +21,7 @@ import type { Operation, Request } from '../logical/request.js';
 import { parseDurationSeconds } from '../util/duration.js';
 import { decodeFormBody, decodeJSONObject, isFormBody, mediaType, mergeFields, readBody } from './body.js';
 import { MethodNotAllowedError, UnsupportedMediaTypeError } from './http-errors.js';
+import { isFramed } from './framed-connection.js';
 import { LIST_METHOD_ALIAS } from './request-framer.js';
 import { parseQuery, parseTarget, type RequestTarget } from './url.js';
 
@@ -45,6 +46,8 @@ export function apiPath(decodedPath: string): string | undefined {
 
 /** Rejects "." and ".." segments and empty segments other than a trailing slash. */
 export function validateApiPath(path: string): void {
+  // A dot segment needs a leading "." or a "/."; an empty non-final segment a leading "/" or a "//".
+  if (!path.startsWith('.') && !path.startsWith('/') && !path.includes('/.') && !path.includes('//')) return;
   const segments = path.split('/');
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
@@ -61,6 +64,12 @@ function singleQueryValue(query: Record<string, unknown>, key: string): string {
 }
 
 function withoutControlParams(query: Record<string, unknown>): Record<string, unknown> {
+  let any = false;
+  for (const _ in query) {
+    any = true;
+    break;
+  }
+  if (!any) return {};
   const out = mergeFields(query, {});
   delete out['list'];
   delete out['help'];
@@ -69,7 +78,9 @@ function withoutControlParams(query: Record<string, unknown>): Record<string, un
 
 function flattenHeaders(msg: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(msg.headers)) {
+  const headers = msg.headers;
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined || TOKEN_HEADERS.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
@@ -162,7 +173,9 @@ async function mapMethod(
  * other paths itself). Throws ArcaError subclasses for everything the client got wrong.
  */
 export async function parseRequest(msg: IncomingMessage, opts: ParseOptions, parsedTarget?: RequestTarget): Promise<Request> {
-  if (!SERVED_METHODS.has(msg.method ?? '')) throw new MethodNotAllowedError();
+  const method = msg.method ?? '';
+  // The alias means LIST only where the framer put it; a client sending it is refused like any other.
+  if (!SERVED_METHODS.has(method) || (method === LIST_METHOD_ALIAS && !isFramed(msg.socket))) throw new MethodNotAllowedError();
   const target = parsedTarget ?? parseTarget(msg.url ?? '/');
   const below = apiPath(target.path);
   if (below === undefined) throw new BadRequestError('not an API path');
@@ -193,6 +206,7 @@ export async function parseRequest(msg: IncomingMessage, opts: ParseOptions, par
 /** A dual-stack listener reports IPv4 clients as "::ffff:a.b.c.d"; CIDR checks want "a.b.c.d". */
 function clientAddress(address: string | undefined): string {
   if (address === undefined) return '';
+  if (!address.startsWith('::')) return address;
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
   return mapped === null ? address : mapped[1]!;
 }

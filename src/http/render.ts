@@ -27,13 +27,21 @@ export interface Rendered {
 
 const JSON_TYPE = 'application/json';
 const BASE_HEADERS: Readonly<Record<string, string>> = { 'Cache-Control': 'no-store' };
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+/** The headers of a JSON answer without extra headers, shared (the listener recognises it). */
+export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...BASE_HEADERS, 'Content-Type': JSON_TYPE });
 
-export function jsonAnswer(status: number, value: unknown, extra: Readonly<Record<string, string>> = {}): Rendered {
+export function jsonAnswer(status: number, value: unknown, extra: Readonly<Record<string, string>> = NO_HEADERS): Rendered {
   return {
     status,
-    headers: { ...BASE_HEADERS, 'Content-Type': JSON_TYPE, ...extra },
+    headers: isEmpty(extra) ? JSON_HEADERS : { ...JSON_HEADERS, ...extra },
     body: Buffer.from(JSON.stringify(value), 'utf8'),
   };
+}
+
+function isEmpty(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 function noContent(extra: Readonly<Record<string, string>> = {}): Rendered {
@@ -88,7 +96,7 @@ export function renderResponse(req: Request, resp: Response | undefined): Render
     if (req.operation === 'read' || req.operation === 'list') return jsonAnswer(404, { errors: [] });
     return noContent();
   }
-  const extra = resp.headers ?? {};
+  const extra = resp.headers ?? NO_HEADERS;
   if (resp.raw !== undefined) return renderRaw(resp.raw, extra);
   // Vault answers ?help=1 with the help fields at the top level, not inside an envelope.
   if (req.operation === 'help' && resp.data !== undefined) return jsonAnswer(200, resp.data, extra);

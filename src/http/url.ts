@@ -60,7 +60,15 @@ export interface RequestTarget {
  * Split and decode a request target. Absolute-form targets ("http://host/v1/x") are accepted as
  * Go's server does. Throws BadRequestError for control characters, bad escapes or invalid UTF-8.
  */
+/** Origin-form targets of printable ASCII without escapes decode to themselves: the common case. */
+const PLAIN_TARGET = /^\/[\x21-\x22\x24\x26-\x7e]*$/;
+
 export function parseTarget(target: string): RequestTarget {
+  if (PLAIN_TARGET.test(target)) {
+    // No "%", "#", control or non-ASCII characters, no absolute form: nothing to decode.
+    const q = target.indexOf('?');
+    return q >= 0 ? { path: target.slice(0, q), rawQuery: target.slice(q + 1) } : { path: target, rawQuery: '' };
+  }
   if (/[\x00-\x1f\x7f]/.test(target)) throw new BadRequestError('invalid control character in URL');
   let rest = target;
   const absolute = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(rest);
@@ -87,6 +95,7 @@ export function setField(target: Record<string, unknown>, key: string, value: un
  * an array of strings (Vault's parseQuery). Invalid UTF-8 is rejected rather than mangled.
  */
 export function parseQuery(raw: string, what = 'query string'): Record<string, unknown> {
+  if (raw === '') return {};
   const values = new Map<string, string[]>();
   for (const pair of raw.split('&')) {
     if (pair === '' || pair.includes(';')) continue;

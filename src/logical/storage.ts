@@ -5,6 +5,19 @@
  */
 import type { BatchOp } from '../storage/physical.js';
 
+/** JSON, deep-frozen: a decoded value shared by every reader of a cached entry. */
+export function frozenJSON(plain: Buffer): unknown {
+  return deepFreeze(JSON.parse(plain.toString('utf8')));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 export interface Storage {
   get(key: string): Promise<Buffer | undefined>;
   put(key: string, value: Buffer): Promise<void>;
@@ -12,6 +25,21 @@ export interface Storage {
   list(prefix: string): Promise<string[]>;
   /** Atomic multi-key write. */
   batch(ops: readonly BatchOp[]): Promise<void>;
+}
+
+/** Turns an entry's plaintext into a value; must not keep or change the buffer. */
+export type Decoder<T> = (plain: Buffer) => T;
+
+/**
+ * Storage that can hand out a shared decoded form of an entry (the barrier, from its read
+ * cache: src/barrier/read-cache.ts). Callers must treat the value as read-only.
+ */
+export interface DecodedReads {
+  getDecoded<T>(key: string, decode: Decoder<T>): Promise<T | undefined>;
+}
+
+export function decodedReads(storage: object): DecodedReads | undefined {
+  return typeof (storage as Partial<DecodedReads>).getDecoded === 'function' ? (storage as DecodedReads) : undefined;
 }
 
 /** A prefix-scoped window on a Storage with JSON helpers. */
@@ -24,7 +52,8 @@ export class StorageView implements Storage {
   }
 
   private full(key: string): string {
-    if (key.startsWith('/') || key.split('/').includes('..')) throw new Error(`invalid storage key: ${key}`);
+    // Split only when a ".." is present at all: this runs for every storage call.
+    if (key.startsWith('/') || (key.includes('..') && key.split('/').includes('..'))) throw new Error(`invalid storage key: ${key}`);
     return this.prefix + key;
   }
 
@@ -48,6 +77,16 @@ export class StorageView implements Storage {
     const raw = await this.get(key);
     return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as T);
   }
+  /**
+   * getJSON for readers that do not modify the result: below the barrier's read cache the
+   * parsed value is kept and shared (deep-frozen) while the entry stays cached.
+   */
+  getJSONShared<T>(key: string): Promise<T | undefined> {
+    const decoding = decodedReads(this.inner);
+    if (decoding !== undefined) return decoding.getDecoded(this.full(key), frozenJSON as Decoder<T>);
+    return this.get(key).then((raw) => (raw === undefined ? undefined : (frozenJSON(raw) as T)));
+  }
+
   putJSON(key: string, value: unknown): Promise<void> {
     return this.put(key, Buffer.from(JSON.stringify(value), 'utf8'));
   }

@@ -54,6 +54,7 @@ export class ClusterListener {
   /** Peer address of each accepted socket, taken before TLS takes the socket over. */
   private readonly remotes = new WeakMap<net.Socket, string>();
   private readonly sessions = new Map<http2.ServerHttp2Session, SessionPeer>();
+  private demux: ((socket: net.Socket) => Promise<boolean>) | undefined;
 
   private constructor(
     private readonly tcp: net.Server,
@@ -116,9 +117,28 @@ export class ClusterListener {
     await new Promise<void>((resolve) => this.tcp.close(() => resolve()));
   }
 
+  /**
+   * Let another service of this node (HA request forwarding, src/ha/) take some connections of
+   * the port first; `take` resolves true when it took the socket.
+   */
+  setDemux(take: ((socket: net.Socket) => Promise<boolean>) | undefined): void {
+    this.demux = take;
+  }
+
   private accept(socket: net.Socket): void {
-    const remote = remoteOf(socket);
     socket.on('error', () => undefined);
+    const demux = this.demux;
+    if (demux === undefined) return this.route(socket);
+    demux(socket).then(
+      (taken) => {
+        if (!taken) this.route(socket);
+      },
+      () => socket.destroy(),
+    );
+  }
+
+  private route(socket: net.Socket): void {
+    const remote = remoteOf(socket);
     const provider = this.provider;
     if (provider === undefined) return this.handOver(socket, remote);
     provider().then(

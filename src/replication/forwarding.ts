@@ -31,6 +31,8 @@ export interface ForwardingTarget {
   link(): PrimaryLink | undefined;
   /** Resolves true once this node applied `index`, false after `timeoutMs`. */
   waitForIndex(index: number, timeoutMs: number): Promise<boolean>;
+  /** `allow_forwarding_via_header`: X-Vault-Forward and X-Vault-Inconsistent may forward (consistency.ts). */
+  readonly viaHeader?: boolean;
 }
 
 export function toForwardRequest(req: Request): ForwardRequest {
@@ -58,12 +60,16 @@ export function toForwardRequest(req: Request): ForwardRequest {
   };
 }
 
-/** Send a request to the primary and wait (bounded) until its write is visible here. */
-export async function forwardToPrimary(target: ForwardingTarget, req: Request, waitMs = 2000): Promise<Response | undefined> {
+/**
+ * Send a request to the primary and wait (bounded) until its write is visible here. A read
+ * sent for freshness (`awaitApply` false) answers at once: it wrote nothing to wait for.
+ */
+export async function forwardToPrimary(target: ForwardingTarget, req: Request, waitMs = 2000, awaitApply = true): Promise<Response | undefined> {
   const link = target.link();
   if (link === undefined) throw new BadRequestError('cannot forward: this secondary is not connected to a primary');
   const answer = await link.call('forward', toForwardRequest(req));
   const resp = (answer.response ?? undefined) as Response | undefined;
+  if (!awaitApply) return resp === undefined ? undefined : withIndexHeader(resp, answer.index);
   if (!(await target.waitForIndex(answer.index, waitMs))) {
     const warned: Response = resp ?? {};
     warned.warnings = [...(warned.warnings ?? []), STALE_READ_WARNING];

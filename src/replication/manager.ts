@@ -370,6 +370,22 @@ export class ReplicationManager {
     return 0;
   }
 
+  /**
+   * The index a write answered now is complete at, for its X-Vault-Index and a forwarded write's
+   * wait: on a primary the highest settled WAL index (the write's own entry settled before it was
+   * acknowledged, while the committed watermark could still be short of it behind a slower
+   * batch; batches still committing are not waited for); elsewhere lastIndex().
+   */
+  writeIndex(): number {
+    return this.stateNow.mode === 'primary' ? Math.max(this.physical.wal.committed, this.physical.wal.lastSettled) : this.lastIndex();
+  }
+
+  /** How stale this node's replicated data may be, ms: 0 unless a secondary (see SecondaryClient.stalenessMs). */
+  stalenessMs(): number {
+    if (this.stateNow.mode !== 'secondary') return 0;
+    return this.client?.stalenessMs() ?? Number.POSITIVE_INFINITY;
+  }
+
   /** Resolve true once lastIndex() >= index, false after timeoutMs (read-your-writes, X-Vault-Index). */
   waitForIndex(index: number, timeoutMs: number): Promise<boolean> {
     if (this.lastIndex() >= index) return Promise.resolve(true);

@@ -10,7 +10,7 @@ import type { Core } from '../core/core.js';
 import { BARRIER_CANARY, BARRIER_KEYRING, REPLICATION_CA, REPLICATION_PEERS_PREFIX, SEAL_CONFIG, SEAL_ROOT_KEY } from '../storage/keys.js';
 import { ReplicationCa, type IssuedCert, type StoredCa } from './ca.js';
 import type { Admission, ClusterListener, ClusterServeMaterial } from './cluster-tls.js';
-import { filterPredicate, type PathsFilter } from './paths-filter.js';
+import { peerKeyFilter, type PathsFilter } from './paths-filter.js';
 import { channelKey, hostOnly, type ChannelRecord } from './secondary-channel.js';
 import { RpcError, type ActivateResponse } from './transport.js';
 import type { KeyFilter } from './wal-server.js';
@@ -132,7 +132,7 @@ export class PrimaryChannel {
   /** The WAL server's key predicate for a secondary (undefined: no filter). */
   keyFilter(id: string): KeyFilter | undefined {
     const filter = this.peers.get(id)?.filter;
-    return filter === undefined ? undefined : filterPredicate(filter, this.core.mounts.list(), this.core.authMounts.list());
+    return filter === undefined ? undefined : peerKeyFilter(this.core, filter);
   }
 
   private async putPeer(id: string, rec: PeerRecord): Promise<void> {

@@ -60,7 +60,7 @@ export interface SecondaryModeStatus {
   readonly last_remote_wal: number;
   readonly merkle_root: string;
   readonly last_reindex_epoch: string;
-  /** Arca: the primary's last index as last heard, lag in entries and in ms. */
+  /** Arca: the primary's last index as last heard, lag in entries and staleness in ms (-1 = unknown; docs/replication.md). */
   readonly primary_last_wal: number;
   readonly lag_entries: number;
   readonly lag_ms: number;

@@ -44,8 +44,13 @@ export interface PrimaryPosition {
 }
 
 export interface WalFetchRequest {
-  /** The secondary's applied index: entries strictly after it are wanted. Also the acknowledgement. */
+  /**
+   * Entries strictly after this index are wanted: the last one the secondary received (it fetches
+   * the next batch while applying the previous one). Also the acknowledgement when `applied` is absent.
+   */
   readonly after: number;
+  /** The secondary's applied index (<= after), reported as its acknowledged position. */
+  readonly applied?: number;
   /** Most entries wanted (the primary may send fewer). */
   readonly max: number;
   /** Long-poll: wait up to this long for a new entry when there is none (0 = answer at once). */

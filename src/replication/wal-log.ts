@@ -90,6 +90,16 @@ export class WalLog {
   get committed(): number {
     return this.watermark;
   }
+  /**
+   * Highest index whose batch has finished (committed, or failed and filled): every write
+   * acknowledged so far is at or below it. Unlike lastAllocated it leaves out batches still
+   * committing, which a write answered now does not depend on.
+   */
+  get lastSettled(): number {
+    let top = this.watermark;
+    for (const i of this.settledAhead) if (i > top) top = i;
+    return top;
+  }
   /** Highest index handed out. */
   get lastAllocated(): number {
     return this.next - 1;

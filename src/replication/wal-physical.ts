@@ -15,6 +15,7 @@ import type { Clock } from '../clock.js';
 import { ReadOnlyError } from '../errors.js';
 import type { KeyClassifier } from '../storage/keys.js';
 import type { BatchOp, Physical } from '../storage/physical.js';
+import { MeteredPhysical } from '../telemetry/metered-storage.js';
 import type { Logger } from '../util/logger.js';
 import type { MerkleTree } from './merkle.js';
 import type { WalEntry, WalOp } from './transport.js';
@@ -43,6 +44,8 @@ export class ReplicatedPhysical implements Physical {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly warnedUnclassified = new Set<string>();
+  /** The store's relaxed batch (null: it has none), looked up on first apply. */
+  private relaxed: ((ops: readonly BatchOp[]) => Promise<void>) | null | undefined;
 
   constructor(
     readonly inner: Physical,
@@ -143,10 +146,15 @@ export class ReplicatedPhysical implements Physical {
   /**
    * The applier's write on a secondary: replicated ops exactly as the primary stored them, plus
    * its own bookkeeping (the applied index), in one physical batch; then the tree follows.
+   * Committed relaxed where the store offers it (SQLite: no fsync of its own): the primary holds
+   * these entries durably and the applied index is in the same batch, so a power loss only moves
+   * the position back and the entries are fetched again (src/replication/README.md, "Durability").
    */
   async applyEntries(ops: readonly BatchOp[], bookkeeping: readonly BatchOp[]): Promise<void> {
     if (this.modeNow !== 'secondary') throw new Error('applyEntries is only for a secondary');
-    await this.inner.batch([...ops, ...bookkeeping]);
+    const all = [...ops, ...bookkeeping];
+    if (this.relaxed === undefined) this.relaxed = relaxedBatch(this.inner) ?? null;
+    await (this.relaxed === null ? this.inner.batch(all) : this.relaxed(all));
     this.follow(ops);
   }
 
@@ -192,6 +200,16 @@ export class ReplicatedPhysical implements Physical {
   private single(op: BatchOp): Promise<void> {
     return op.type === 'put' ? this.inner.put(op.key, op.value) : this.inner.delete(op.key);
   }
+}
+
+/**
+ * The store's `batchRelaxed` (SQLite), also through the metering decorator (applied batches go
+ * untimed there). Any other decorator is taken as it is: its batch may do more than pass through.
+ */
+function relaxedBatch(store: Physical): ((ops: readonly BatchOp[]) => Promise<void>) | undefined {
+  const p = store instanceof MeteredPhysical ? store.inner : store;
+  const fn = (p as Physical & { batchRelaxed?: unknown }).batchRelaxed;
+  return typeof fn === 'function' ? (ops) => (fn as (ops: readonly BatchOp[]) => Promise<void>).call(p, ops) : undefined;
 }
 
 export function toWalOp(op: BatchOp): WalOp {

@@ -38,6 +38,12 @@ export interface WalServerLimits {
   readonly maxKeys: number;
 }
 
+/**
+ * Longest long-poll for a peer that has not applied everything it received (a pipelining
+ * secondary): bounds how long its acknowledgement lags once the stream goes quiet.
+ */
+export const ACK_WAIT_MS = 20;
+
 export const DEFAULT_SERVER_LIMITS: WalServerLimits = { maxEntries: 1000, maxBytes: 4 * 1024 * 1024, maxWaitMs: 30_000, maxKeys: 1000 };
 
 /** What the primary knows of a secondary from its calls. */
@@ -48,7 +54,12 @@ export interface PeerActivity {
   readonly applied: number;
 }
 
-export type KeyFilter = (key: string) => boolean;
+/**
+ * A peer's paths filter as a predicate (true = send). `signature` names what it filters out (a
+ * change, e.g. a remount across the filter, resyncs the peer); `undecided()` reports a put held
+ * back only because its owner was not known yet (resynced too). See paths-filter.ts.
+ */
+export type KeyFilter = ((key: string, op?: 'put' | 'delete') => boolean) & { readonly signature?: string; undecided?(): boolean };
 
 export interface WalServerOptions {
   readonly physical: ReplicatedPhysical;
@@ -72,6 +83,8 @@ export class WalServer implements RpcHandler {
   /** Filtered trees of peers with a paths filter, taken at merkle.root and used for the rest of that diff. */
   private readonly snapshots = new Map<string, MerkleTree>();
   private readonly waiters = new Set<() => void>();
+  /** Per peer, the signature of the filter its data was last shaped by. */
+  private readonly signatures = new Map<string, string>();
 
   constructor(private readonly opts: WalServerOptions) {
     this.physical = opts.physical;
@@ -100,6 +113,7 @@ export class WalServer implements RpcHandler {
     this.activity.delete(secondaryId);
     this.snapshots.delete(secondaryId);
     this.forcedResync.delete(secondaryId);
+    this.signatures.delete(secondaryId);
   }
 
   /** Release long-polls in flight (answered empty at once). */
@@ -142,19 +156,33 @@ export class WalServer implements RpcHandler {
     const waitMs = Math.min(int(b['waitMs'], 'waitMs', 0), this.limits.maxWaitMs);
     const epoch = b['epoch'];
     if (typeof epoch !== 'string') throw new RpcError('bad-request', 'epoch must be a string');
+    // A pipelining secondary asks past what it has applied; its acknowledgement is `applied`.
+    const applied = b['applied'] === undefined ? after : Math.min(int(b['applied'], 'applied', 0), after);
     const wal = this.physical.wal;
-    this.activity.set(peer.secondaryId, { lastSeen: this.clock.now(), applied: after });
+    this.activity.set(peer.secondaryId, { lastSeen: this.clock.now(), applied });
     const id = peer.secondaryId;
     if (this.forcedResync.delete(id) || epoch !== wal.epoch || after > wal.committed || after + 1 < wal.oldest) {
       return { needMerkle: true, ...this.position() };
     }
-    if (after === wal.committed && waitMs > 0) await this.waitBeyond(after, waitMs);
+    // While the peer applies what it received, answer empty soon so its next fetch acknowledges it.
+    if (after === wal.committed && waitMs > 0) await this.waitBeyond(after, applied < after ? Math.min(waitMs, ACK_WAIT_MS) : waitMs);
     if (this.physical.mode !== 'primary') throw new RpcError('forbidden', 'this cluster is not a performance primary');
     const read = await wal.read(after, max, this.limits.maxBytes);
     if (read === 'trimmed') return { needMerkle: true, ...this.position() };
     const filter = this.opts.keyFilter?.(peer);
-    const entries = filter === undefined ? read : read.map((e) => ({ ...e, ops: e.ops.filter((op) => filter(op.key)) }));
+    // The filtered-out mounts changed (remount across the filter): what the peer holds must be re-diffed.
+    if (this.reshaped(id, filter)) return { needMerkle: true, ...this.position() };
+    const entries = filter === undefined ? read : read.map((e) => ({ ...e, ops: e.ops.filter((op) => filter(op.key, op.type)) }));
+    if (filter?.undecided?.() === true) this.forcedResync.add(id);
     return { entries, ...this.position() };
+  }
+
+  /** Record the peer's filter signature; true when it differs from the one its data was shaped by. */
+  private reshaped(id: string, filter: KeyFilter | undefined): boolean {
+    const sig = filter?.signature ?? '';
+    const last = this.signatures.get(id);
+    this.signatures.set(id, sig);
+    return last !== undefined && last !== sig;
   }
 
   /** Resolve once the watermark passes `after`, after `ms`, or on wakeAll. */
@@ -191,6 +219,7 @@ export class WalServer implements RpcHandler {
   private merkleRoot(peer: PeerIdentity): MerkleRootResponse {
     let tree = this.tree();
     const filter = this.opts.keyFilter?.(peer);
+    this.signatures.set(peer.secondaryId, filter?.signature ?? '');
     if (filter !== undefined) {
       tree = tree.filtered(filter);
       this.snapshots.set(peer.secondaryId, tree);

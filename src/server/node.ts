@@ -73,7 +73,7 @@ export async function startNode(
   // Forwarding: a primary runs requests its secondaries forward; a secondary sends them.
   core.replication.registerMethod(
     'forward',
-    forwardHandler((req, auth) => pipeline.handleForwarded(req, auth), () => core.replication.lastIndex()),
+    forwardHandler((req, auth) => pipeline.handleForwarded(req, auth), () => core.replication.writeIndex()),
   );
   core.replication.registerMethod(
     'identity.ensure-alias',
@@ -87,12 +87,15 @@ export async function startNode(
   pipeline.forwarder = {
     link: () => (core.replication.mode === 'secondary' ? core.replication.secondaryClient?.link : undefined),
     waitForIndex: (index, timeoutMs) => core.replication.waitForIndex(index, timeoutMs),
+    viaHeader: config.replication.allowForwardingViaHeader,
   };
   // Before any unseal: a restarted secondary reconnects through it, a primary serves the activate RPC.
   const replication = activationFor(core);
   // Known once the listeners run (port 0); the HA lock row advertises it.
   let apiAddr = config.apiAddr ?? '';
   const firstCluster = config.listeners[0]?.clusterAddress;
+  // The bound cluster port once known (cluster_address may say port 0).
+  let boundCluster: string | undefined;
   const ha = setupHa({
     physical,
     core,
@@ -100,7 +103,7 @@ export async function startNode(
     sys,
     logger: opts.logger,
     clock: opts.clock ?? systemClock,
-    addresses: () => ({ apiAddr, clusterAddr: config.clusterAddr ?? (firstCluster !== undefined ? `https://${firstCluster}` : '') }),
+    addresses: () => ({ apiAddr, clusterAddr: config.clusterAddr ?? clusterUrl(boundCluster ?? firstCluster) }),
     ...(opts.haTimings !== undefined ? { timings: opts.haTimings } : {}),
   });
 
@@ -152,6 +155,8 @@ export async function startNode(
   apiAddr = config.apiAddr ?? listeners[0]?.url ?? '';
   const cluster = await bindClusterPort(config, opts.logger);
   replication.attachNode({ ...(cluster !== undefined ? { listener: cluster } : {}), apiAddr });
+  boundCluster = cluster?.address;
+  ha?.attachCluster(cluster);
   let closing: Promise<void> | undefined;
   const node: RunningNode & { dev?: DevResult } = {
     core,
@@ -162,6 +167,8 @@ export async function startNode(
     close() {
       closing ??= (async () => {
         await Promise.all(listeners.map((l) => l.close()));
+        // HA's connections on the cluster port end first: the port closes only once they are gone.
+        ha?.attachCluster(undefined);
         await cluster?.close();
         await core.shutdown();
         await ha?.close();
@@ -171,6 +178,10 @@ export async function startNode(
     ...(dev ? { dev } : {}),
   };
   return node;
+}
+
+function clusterUrl(hostPort: string | undefined): string {
+  return hostPort === undefined ? '' : `https://${hostPort}`;
 }
 
 /**

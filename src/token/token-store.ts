@@ -260,7 +260,7 @@ export class TokenStore {
 
   /** As lookup, by storage key. */
   async lookupHash(idHash: string): Promise<FoundToken | undefined> {
-    const entry = await this.view.getJSON<TokenEntry>(ID_PREFIX + idHash);
+    const entry = await this.storedEntry(idHash);
     if (entry === undefined || !(await this.alive(entry))) return undefined;
     return { idHash, entry };
   }
@@ -281,9 +281,20 @@ export class TokenStore {
     for (let depth = 0; current !== undefined; depth++) {
       if (isExpired(current, now) || depth > 64) return false;
       if (current.parent === '') return true;
-      current = await this.view.getJSON<TokenEntry>(ID_PREFIX + current.parent);
+      current = await this.storedEntry(current.parent);
     }
     return false;
+  }
+
+  /**
+   * A stored entry as the request path reads it: decoded once and shared (deep-frozen) while the
+   * barrier's read cache holds the entry, so a hot token costs no decrypt and no parse. Every
+   * write, revocation and delete of the entry, and every replication or HA invalidation of its
+   * storage key, drops the shared copy with the cached bytes (src/barrier/read-cache.ts); expiry
+   * is checked against the clock on every lookup.
+   */
+  private storedEntry(idHash: string): Promise<TokenEntry | undefined> {
+    return this.view.getJSONShared<TokenEntry>(ID_PREFIX + idHash);
   }
 
   /** Replace a stored entry (renewal, use counting). Callers hold `withLock(idHash)`. */

@@ -49,6 +49,28 @@ export function parseDurationSeconds(input: unknown): number {
   return sign * Math.trunc(total + 1e-9);
 }
 
+/**
+ * Parse to whole milliseconds, for bounds finer than a second (X-Arca-Max-Staleness): the same
+ * syntax as parseDurationSeconds (a bare integer is seconds). Throws Error on bad input.
+ */
+export function parseDurationMs(input: string): number {
+  const s = input.trim();
+  if (/^-?[0-9]+$/.test(s)) return parseInt(s, 10) * 1000;
+  const negative = s.startsWith('-');
+  const rest = negative || s.startsWith('+') ? s.slice(1) : s;
+  let total = 0;
+  let pos = 0;
+  while (pos < rest.length) {
+    PART.lastIndex = pos;
+    const m = PART.exec(rest);
+    if (m === null) throw new Error(`time: invalid duration "${input}"`);
+    total += parseFloat(m[1]!) * UNIT_SECONDS[m[2]!]! * 1000;
+    pos = PART.lastIndex;
+  }
+  if (pos === 0) throw new Error(`time: invalid duration "${input}"`);
+  return (negative ? -1 : 1) * Math.trunc(total + 1e-6);
+}
+
 /** Go's time.Duration.String() for whole seconds: "0s", "45s", "1m30s", "768h0m0s". */
 export function formatDuration(seconds: number): string {
   if (seconds === 0) return '0s';

@@ -7,6 +7,8 @@ import { api, startServerProcess, writeServerConfig, type ServerProcess } from '
 
 export interface Cluster {
   readonly name: string;
+  /** Its SQLite file. */
+  readonly dbPath: string;
   server: ServerProcess;
   url: string;
   /** Base64 unseal key: this cluster's own until it becomes a secondary, then its primary's. */
@@ -17,8 +19,8 @@ export interface Cluster {
   restart(): Promise<void>;
 }
 
-export async function startCluster(name: string): Promise<Cluster> {
-  const cfg = writeServerConfig({ storage: 'sqlite' });
+export async function startCluster(name: string, extraConfig?: string): Promise<Cluster> {
+  const cfg = writeServerConfig({ storage: 'sqlite', ...(extraConfig !== undefined ? { extra: extraConfig } : {}) });
   const server = await startServerProcess(['-config', cfg.configPath]);
   const url = server.url;
   let r = await api(url, 'PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } });
@@ -29,6 +31,7 @@ export async function startCluster(name: string): Promise<Cluster> {
   assert.equal(r.body.sealed, false);
   const cluster: Cluster = {
     name,
+    dbPath: cfg.dbPath,
     server,
     url,
     unsealKey,

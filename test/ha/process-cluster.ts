@@ -13,6 +13,8 @@ import { startServerProcess, type ServerProcess } from '../helpers/server-proces
 
 export interface HaProcess {
   readonly url: string;
+  /** "https://127.0.0.1:<cluster port>", as the node advertises it. */
+  readonly clusterAddr: string;
   readonly server: ServerProcess;
 }
 
@@ -62,7 +64,7 @@ export async function startHaProcesses(pg: PostgresCluster, count: number): Prom
         ].join('\n'),
       );
       const server = await startServerProcess([`-config=${path}`], { timeoutMs: 30_000 });
-      nodes.push({ url: server.url, server });
+      nodes.push({ url: server.url, clusterAddr: `https://127.0.0.1:${clusterPort}`, server });
     }
   } catch (err) {
     await stop();

@@ -86,15 +86,17 @@ export interface SetOptions {
   readonly clock?: Clock;
   readonly retention?: { entries: number; bytes: number };
   readonly store?: () => Physical;
+  /** The replication stanza's allow_forwarding_via_header (default false). */
+  readonly allowForwardingViaHeader?: boolean;
 }
 
-function config(retention?: { entries: number; bytes: number }): ServerConfig {
+function config(retention?: { entries: number; bytes: number }, allowForwardingViaHeader = false): ServerConfig {
   return {
     ...DEFAULT_TOP_LEVEL,
     storage: { type: 'inmem', options: {} },
     listeners: [],
     telemetry: DEFAULT_TELEMETRY,
-    replication: { allowForwardingViaHeader: false, walRetentionEntries: retention?.entries ?? 100_000, walRetentionBytes: retention?.bytes ?? 256 * 1024 * 1024 },
+    replication: { allowForwardingViaHeader, walRetentionEntries: retention?.entries ?? 100_000, walRetentionBytes: retention?.bytes ?? 256 * 1024 * 1024 },
     ignoredKeys: [],
   };
 }
@@ -123,7 +125,7 @@ export class ReplicationSet {
 
   async startPrimary(store: Physical = this.newStore()): Promise<PrimaryCluster> {
     const handle = new Reopenable(store);
-    const node = await startNode(config(this.opts.retention), { logger: silentLogger, physical: handle, dev: { rootTokenId: ROOT }, ...(this.opts.clock ? { clock: this.opts.clock } : {}) });
+    const node = await startNode(config(this.opts.retention, this.opts.allowForwardingViaHeader), { logger: silentLogger, physical: handle, dev: { rootTokenId: ROOT }, ...(this.opts.clock ? { clock: this.opts.clock } : {}) });
     await node.core.replication.enablePrimary({ primaryClusterAddr: 'sim://primary' });
     const p: PrimaryCluster = { node, store, handle, unsealKey: node.dev!.unsealKey, call: caller(() => p.node, ROOT) };
     this.primary = p;
@@ -134,7 +136,7 @@ export class ReplicationSet {
   async restartPrimary(): Promise<void> {
     const p = this.primary;
     const handle = new Reopenable(p.store);
-    const node = await startNode(config(this.opts.retention), { logger: silentLogger, physical: handle, ...(this.opts.clock ? { clock: this.opts.clock } : {}) });
+    const node = await startNode(config(this.opts.retention, this.opts.allowForwardingViaHeader), { logger: silentLogger, physical: handle, ...(this.opts.clock ? { clock: this.opts.clock } : {}) });
     await node.core.submitUnsealKey(p.unsealKey);
     p.node = node;
     p.handle = handle;
@@ -168,7 +170,7 @@ export class ReplicationSet {
   /** Start a node object for a secondary over its storage; `activate` records it as new. */
   private async bootSecondary(s: SecondaryCluster & { tuning?: ClientTuning }, activate: boolean): Promise<void> {
     const handle = new Reopenable(s.store);
-    const node = await startNode(config(this.opts.retention), { logger: silentLogger, physical: handle, ...(this.opts.clock ? { clock: this.opts.clock } : {}) });
+    const node = await startNode(config(this.opts.retention, this.opts.allowForwardingViaHeader), { logger: silentLogger, physical: handle, ...(this.opts.clock ? { clock: this.opts.clock } : {}) });
     node.core.replication.setClientTuning(s.tuning ?? FAST_CLIENT);
     s.link = this.linkFor(s.id, s.faults);
     node.core.replication.setSecondaryLinkFactory(async () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/clock.js';
 import { ReplicationManager } from '../../src/replication/manager.js';
 import { RpcError, type RpcHandler, type WalFetchResponse } from '../../src/replication/transport.js';
+import { ACK_WAIT_MS } from '../../src/replication/wal-server.js';
 import { ReplicatedPhysical } from '../../src/replication/wal-physical.js';
 import { InmemPhysical } from '../../src/storage/inmem.js';
 import { KeyClassifier } from '../../src/storage/keys.js';
@@ -134,5 +135,59 @@ test('kv.fetch never serves local keys, and a paths filter hides denied keys eve
   assert.notEqual(root.root, m.merkleRoot(), 'the filtered root should differ from the full one');
   const other = (await h.handle({ secondaryId: 's1' }, 'merkle.root', {})) as { root: string };
   assert.equal(other.root, root.root);
+  await m.stop();
+});
+
+test('a pipelining peer (applied < after) is answered within ACK_WAIT_MS and acknowledged by its applied index', async () => {
+  const { h, r, clock, m } = await setup();
+  const epoch = r.wal.epoch;
+  await r.put('sys/policy/acl/one', Buffer.from('1'));
+  const got: { answer?: WalFetchResponse; beat?: WalFetchResponse } = {};
+  // Received entry 1, still applying it: the primary must not hold this poll for the whole waitMs.
+  const poll = (h.handle(peer, 'wal.fetch', { after: 1, applied: 0, max: 10, waitMs: 5000, epoch }) as Promise<WalFetchResponse>).then((x) => (got.answer = x));
+  await new Promise((res) => setImmediate(res));
+  const st = m.status();
+  assert.ok(st.mode === 'primary' && st.secondaries[0]?.last_applied_wal === 0 && st.secondaries[0]?.lag_entries === 1, 'applied, not received, is acknowledged');
+  clock.advance(ACK_WAIT_MS - 1);
+  await new Promise((res) => setImmediate(res));
+  assert.equal(got.answer, undefined);
+  clock.advance(1);
+  const answer = await poll;
+  assert.ok(!answer.needMerkle && answer.entries.length === 0);
+  // Its next fetch acknowledges entry 1; now the poll is a full long-poll again.
+  const idle = (h.handle(peer, 'wal.fetch', { after: 1, applied: 1, max: 10, waitMs: 5000, epoch }) as Promise<WalFetchResponse>).then((x) => (got.beat = x));
+  await new Promise((res) => setImmediate(res));
+  const st2 = m.status();
+  assert.ok(st2.mode === 'primary' && st2.secondaries[0]?.lag_entries === 0);
+  clock.advance(ACK_WAIT_MS * 10);
+  await new Promise((res) => setImmediate(res));
+  assert.equal(got.beat, undefined, 'a caught-up peer waits the whole long-poll');
+  await r.put('sys/policy/acl/two', Buffer.from('2'));
+  const beat = await idle;
+  assert.deepEqual(beat.needMerkle ? [] : beat.entries.map((e) => e.index), [2]);
+  // applied above after is not believed.
+  await assert.rejects(h.handle(peer, 'wal.fetch', { after: 1, applied: -1, max: 10, waitMs: 0, epoch }), rpcCode('bad-request'));
+  await m.stop();
+});
+
+test('lastSettled: the highest finished index, without batches still committing', async () => {
+  const { r, m } = await setup();
+  const wal = r.wal;
+  const base = wal.committed;
+  const a = wal.allocate();
+  const b = wal.allocate();
+  const c = wal.allocate();
+  wal.committedEntry({ index: c, time: 0, ops: [] }, 10);
+  assert.equal(wal.committed, base, 'the watermark waits for a and b');
+  assert.equal(wal.lastSettled, c, 'c was acknowledged: an answer that depends on it names c');
+  assert.equal(wal.lastAllocated, c);
+  const d = wal.allocate();
+  assert.equal(wal.lastSettled, c, 'd is still committing');
+  wal.committedEntry({ index: a, time: 0, ops: [] }, 10);
+  wal.committedEntry({ index: b, time: 0, ops: [] }, 10);
+  assert.equal(wal.committed, c);
+  wal.committedEntry({ index: d, time: 0, ops: [] }, 10);
+  assert.equal(wal.lastSettled, d);
+  assert.equal(m.writeIndex(), d);
   await m.stop();
 });

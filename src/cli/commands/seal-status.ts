@@ -64,6 +64,9 @@ export function statusRows(seal: Fields, leader: Fields | undefined): [string, s
     add('HA Mode', leader['is_self'] === true ? 'active' : 'standby');
     const since = leader['active_time'];
     if (leader['is_self'] === true && present(since) && since !== ZERO_TIME) add('Active Since', since);
+    // A standby names the node it forwards to (Vault's row, "<none>" while no node is active).
+    if (leader['is_self'] !== true) add('Active Node Address', present(leader['leader_address']) ? leader['leader_address'] : '<none>');
+    // As Vault, only a performance standby shows these rows.
     if (leader['performance_standby'] === true) {
       add('Performance Standby Node', true);
       add('Performance Standby Last Remote WAL', leader['performance_standby_last_remote_wal'] ?? 0);

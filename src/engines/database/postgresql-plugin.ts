@@ -66,8 +66,24 @@ export function openPostgres(details: ConnectionDetails, redactor: Redactor): Da
     return client;
   };
 
-  /** Run queries in one transaction; any failure rolls everything back. */
+  /**
+   * Run queries in one transaction; any failure rolls everything back. Concurrent GRANTs on one
+   * object make PostgreSQL abort one of them ("tuple concurrently updated"; also deadlocks and
+   * serialization failures): the rolled-back transaction is retried a few times with jitter, so
+   * parallel credential requests do not fail as they do on Vault.
+   */
   const inTransaction = async (what: string, calls: Redactor, queries: readonly string[]): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inTransactionOnce(what, calls, queries);
+      } catch (err) {
+        if (!(err instanceof ConcurrentUpdate) || attempt >= CONCURRENT_RETRIES) throw err instanceof ConcurrentUpdate ? err.failure : err;
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+      }
+    }
+  };
+
+  const inTransactionOnce = async (what: string, calls: Redactor, queries: readonly string[]): Promise<void> => {
     const client = await connect(what, calls);
     let broken = false;
     try {
@@ -78,7 +94,8 @@ export function openPostgres(details: ConnectionDetails, redactor: Redactor): Da
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });
-      throw new PluginError(`${what}: ${calls.message(err)}`);
+      const failure = new PluginError(`${what}: ${calls.message(err)}`);
+      throw !broken && isConcurrentUpdate(err) ? new ConcurrentUpdate(failure) : failure;
     } finally {
       client.release(broken);
     }
@@ -164,4 +181,19 @@ export function openPostgres(details: ConnectionDetails, redactor: Redactor): Da
     const role = quoteIdentifier(username);
     await inTransaction(what, r, [`REASSIGN OWNED BY ${role} TO CURRENT_USER`, `DROP OWNED BY ${role}`, `DROP ROLE IF EXISTS ${role}`]);
   }
+}
+
+const CONCURRENT_RETRIES = 5;
+
+/** A transaction PostgreSQL aborted because another one touched the same catalog rows. */
+class ConcurrentUpdate extends Error {
+  constructor(readonly failure: PluginError) {
+    super(failure.message);
+  }
+}
+
+function isConcurrentUpdate(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  if (e.code === '40001' || e.code === '40P01') return true;
+  return e.code === 'XX000' && typeof e.message === 'string' && e.message.includes('tuple concurrently updated');
 }

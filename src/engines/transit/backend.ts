@@ -71,6 +71,8 @@ export function transitFactory(ctx: BackendContext): LogicalBackend {
         await running;
         store.clear();
       },
+      // Replication (or an HA standby) changed a key record below us: the cached key goes.
+      invalidate: (key) => store.invalidate(key),
     },
     ctx,
   );

@@ -31,6 +31,8 @@ export interface Change<T> {
 export class KeyStore {
   private readonly cache = new Map<string, LoadedKey>();
   private readonly locks = new KeyedMutex();
+  /** Bumped by every invalidation: a load that read storage before one must not publish. */
+  private invalidations = 0;
 
   constructor(private readonly storage: StorageView) {}
 
@@ -72,16 +74,29 @@ export class KeyStore {
 
   /** Drop every cached key (unmount, seal). */
   clear(): void {
+    this.invalidations++;
     this.cache.clear();
+  }
+
+  /**
+   * A storage key of the mount changed underneath (replication applied it on a secondary):
+   * forget the cached key it holds, so the next use loads the new record.
+   */
+  invalidate(storageKey: string): void {
+    if (!storageKey.startsWith(POLICY_PREFIX)) return;
+    this.invalidations++;
+    this.cache.delete(storageKey.slice(POLICY_PREFIX.length));
   }
 
   private async loadLocked(name: string): Promise<LoadedKey | undefined> {
     const hit = this.cache.get(name);
     if (hit !== undefined) return hit;
+    const before = this.invalidations;
     const record = await this.storage.getJSON<KeyPolicy>(POLICY_PREFIX + name);
     if (record === undefined) return undefined;
     const loaded = loadKey(record);
-    this.cache.set(name, loaded);
+    // Changed underneath while reading: answer this caller, but let the next one load afresh.
+    if (this.invalidations === before) this.cache.set(name, loaded);
     return loaded;
   }
 }

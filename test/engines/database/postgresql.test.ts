@@ -261,6 +261,19 @@ test('scram-sha-256: PostgreSQL receives a verifier, never the plaintext passwor
   }
 });
 
+test('parallel credential requests granting on one schema all succeed (concurrent catalog updates are retried)', async (t) => {
+  if (skip) return t.skip(skip);
+  await withNode(async (n, pgc, secrets) => {
+    await n.call('update', 'database/roles/busy', {
+      db_name: 'pg',
+      creation_statements: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}'`, 'GRANT USAGE ON SCHEMA public TO "{{name}}"', 'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{{name}}"'],
+    });
+    const all = await Promise.all(Array.from({ length: 16 }, () => creds(n, 'busy', secrets)));
+    assert.equal(new Set(all.map((c) => c.username)).size, 16);
+    for (const c of all) assert.equal(await roleExists(pgc, c.username), true);
+  }, { max_open_connections: 8 });
+});
+
 test('pools close when their config is rewritten and when the mount is sealed away', async (t) => {
   if (skip) return t.skip(skip);
   const pgc = cluster!;

@@ -19,12 +19,32 @@ function req(operation: BackendRequest['operation'], relativePath: string, data:
   return { id: 'r', operation, path: `secret/${relativePath}`, relativePath, data, clientToken: '', headers: {}, wrapTTL: 0, remoteAddr: '' };
 }
 
-test('50 concurrent writes to one key produce 50 distinct versions', async () => {
+test('50 concurrent writes to one key produce versions 1..50, each readable with its own data', async () => {
   const b = backend();
   await b.initialize();
+  await b.handleRequest(req('update', 'config', { max_versions: 60 }));
   const results = await Promise.all(Array.from({ length: 50 }, (_, i) => b.handleRequest(req('update', 'data/k', { data: { i } }))));
-  const versions = results.map((r) => (r!.data as { version: number }).version).sort((a, c) => a - c);
-  assert.deepEqual(versions, Array.from({ length: 50 }, (_, i) => i + 1));
+  const written = results.map((r) => (r!.data as { version: number }).version);
+  assert.deepEqual([...written].sort((a, c) => a - c), Array.from({ length: 50 }, (_, i) => i + 1));
+  for (const [i, version] of written.entries()) {
+    const read = await b.handleRequest(req('read', 'data/k', { version }));
+    assert.deepEqual((read!.data as { data: unknown }).data, { i }, `version ${version}`);
+  }
+  const meta = await b.handleRequest(req('read', 'metadata/k', {}));
+  assert.equal((meta!.data as { current_version: number }).current_version, 50);
+});
+
+test('concurrent writes through data/ and metadata/ of one key keep every version', async () => {
+  const b = backend();
+  await b.initialize();
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      i % 2 === 0 ? b.handleRequest(req('update', 'data/k', { data: { i } })) : b.handleRequest(req('update', 'metadata/k', { custom_metadata: { n: String(i) } })),
+    ),
+  );
+  const meta = (await b.handleRequest(req('read', 'metadata/k', {})))!.data as { current_version: number; versions: Record<string, unknown> };
+  assert.equal(meta.current_version, 10);
+  assert.equal(Object.keys(meta.versions).length, 10);
 });
 
 test('concurrent check-and-set writes: exactly one wins', async () => {
@@ -33,4 +53,9 @@ test('concurrent check-and-set writes: exactly one wins', async () => {
   await b.handleRequest(req('update', 'data/k', { data: { v: 0 } }));
   const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => b.handleRequest(req('update', 'data/k', { options: { cas: 1 }, data: { v: i } }))));
   assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+  for (const o of outcomes) {
+    if (o.status === 'rejected') assert.match((o.reason as Error).message, /check-and-set parameter did not match the current version/);
+  }
+  const meta = await b.handleRequest(req('read', 'metadata/k', {}));
+  assert.equal((meta!.data as { current_version: number }).current_version, 2);
 });

@@ -7,6 +7,7 @@ import { metadataPath } from './metadata-path.js';
 import { V1Upgrade } from './upgrade.js';
 import { VERSION_OPERATION_PATHS } from './version-ops-paths.js';
 import { KeyedMutex } from '../../../util/keyed-mutex.js';
+import { CONFIG_KEY, invalidateConfig } from './layout.js';
 
 export const KV_V2_PATHS: readonly PathDef[] = [configPath, dataPath, ...VERSION_OPERATION_PATHS, metadataPath, subkeysPath];
 
@@ -49,6 +50,10 @@ export function kvV2Factory(ctx: BackendContext): KvV2Backend {
     async existenceCheck(req: BackendRequest) {
       upgrade.check();
       return backend.existenceCheck(req);
+    },
+    // Replication changed a key of this mount below the engine: the cached engine config may be stale.
+    invalidate(key: string) {
+      if (key === CONFIG_KEY) invalidateConfig(ctx.storage);
     },
     initialize: () => upgrade.start(),
     cleanup: () => upgrade.stop(),

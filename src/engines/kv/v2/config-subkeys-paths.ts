@@ -46,7 +46,7 @@ export const configPath = definePath({
   fields: configFields,
   operations: {
     read: async (_req, _f, ctx) => {
-      const config = await new KvStore(ctx.storage).config();
+      const config = await new KvStore(ctx.storage).storedConfig();
       return {
         data: {
           cas_required: config.casRequired,

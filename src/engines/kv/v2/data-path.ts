@@ -8,7 +8,7 @@ import type { Response } from '../../../logical/request.js';
 import { coerce, definePath, type FieldData, type PathHandler } from '../../../framework/index.js';
 import { checkSecretPath, isValidSecretPath } from '../secret-path.js';
 import { isPlainObject, mergePatch } from './json-merge.js';
-import { KvStore, type KeyMetadata } from './layout.js';
+import { KvStore, type KeyMetadata, type KvConfig } from './layout.js';
 import {
   addVersion,
   checkCas,
@@ -56,14 +56,15 @@ async function readData(f: DataFields, ctx: BackendContext): Promise<Response | 
   return { data: { data, metadata } };
 }
 
+/** Runs under the backend's per-secret write lock, so `meta` is still current when it commits. */
 async function commitVersion(
   path: string,
   store: KvStore,
   meta: KeyMetadata | undefined,
+  config: KvConfig,
   data: Record<string, unknown>,
   ctx: BackendContext,
 ): Promise<Response> {
-  const config = await store.config();
   const next = addVersion(path, meta, config, data, ctx.clock.now());
   await store.commit(next.ops);
   return { data: versionMetadataResponse(next.meta, next.version, next.record) };
@@ -75,8 +76,9 @@ const writeData: PathHandler<typeof fields> = async (_req, f, ctx) => {
   if (data === undefined) throw new BadRequestError('no data provided');
   const store = new KvStore(ctx.storage);
   const meta = await store.metadata(path);
-  checkCas(meta, await store.config(), casOption(f));
-  return commitVersion(path, store, meta, data, ctx);
+  const config = await store.config();
+  checkCas(meta, config, casOption(f));
+  return commitVersion(path, store, meta, config, data, ctx);
 };
 
 const patchData: PathHandler<typeof fields> = async (_req, f, ctx) => {
@@ -87,12 +89,13 @@ const patchData: PathHandler<typeof fields> = async (_req, f, ctx) => {
   const meta = await store.metadata(path);
   const record = meta === undefined ? undefined : versionRecord(meta, meta.currentVersion);
   if (meta === undefined || record === undefined || !isReadable(record, ctx.clock.now())) throw new NotFoundError();
-  checkCas(meta, await store.config(), casOption(f));
+  const config = await store.config();
+  checkCas(meta, config, casOption(f));
   const current = await store.version(path, meta.currentVersion);
   if (current === undefined) throw new NotFoundError();
   const merged = mergePatch(current.data, patch);
   if (!isPlainObject(merged)) throw new BadRequestError('patch must produce a JSON object');
-  return commitVersion(path, store, meta, merged, ctx);
+  return commitVersion(path, store, meta, config, merged, ctx);
 };
 
 const deleteLatest: PathHandler<typeof fields> = async (_req, f, ctx) => {

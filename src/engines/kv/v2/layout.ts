@@ -62,12 +62,30 @@ export function metadataKey(path: string): string {
 }
 
 /** One-shot hashing (node 20.12+) costs a fraction of a createHash object; every read and write names a version. */
-const sha256Hex: (text: string) => string =
+const hashHex: (text: string) => string =
   typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
+/** Digests of recently named paths: a hot secret is read over and over. Bounded; emptied when full. */
+const digests = new Map<string, string>();
+const MAX_DIGESTS = 4096;
+
+function sha256Hex(path: string): string {
+  let digest = digests.get(path);
+  if (digest === undefined) {
+    if (digests.size >= MAX_DIGESTS) digests.clear();
+    digest = hashHex(path);
+    digests.set(path, digest);
+  }
+  return digest;
+}
+
+/** Where a path's versions live: append the version number. */
+export function versionKeyPrefix(path: string): string {
+  return `${VERSIONS_PREFIX}${sha256Hex(path)}/`;
+}
+
 export function versionKey(path: string, version: number): string {
-  const digest = sha256Hex(path);
-  return `${VERSIONS_PREFIX}${digest}/${version}`;
+  return versionKeyPrefix(path) + String(version);
 }
 
 export function newMetadata(now: number): KeyMetadata {
@@ -92,16 +110,70 @@ export function deleteOp(key: string): BatchOp {
   return { type: 'delete', key };
 }
 
+/**
+ * The engine config of each mount, read once and kept until this engine writes it or the mount
+ * is told it changed underneath (replication: KvV2Backend.invalidate). Keyed by the mount's
+ * storage view, which lives as long as the mounted backend; a reloaded mount starts empty.
+ */
+interface CachedConfig {
+  value: Promise<KvConfig> | undefined;
+  /** Bumped by every config write and invalidation: a read that overlapped one is not kept. */
+  generation: number;
+}
+
+const configCache = new WeakMap<StorageView, CachedConfig>();
+
+function cachedConfig(storage: StorageView): CachedConfig {
+  let entry = configCache.get(storage);
+  if (entry === undefined) {
+    entry = { value: undefined, generation: 0 };
+    configCache.set(storage, entry);
+  }
+  return entry;
+}
+
+/** Forget a mount's cached config (it was changed below the engine). */
+export function invalidateConfig(storage: StorageView): void {
+  const entry = cachedConfig(storage);
+  entry.generation++;
+  entry.value = undefined;
+}
+
 /** Typed access to one mount's KV v2 records. */
 export class KvStore {
   constructor(private readonly storage: StorageView) {}
 
-  async config(): Promise<KvConfig> {
+  /** The engine config as stored now, bypassing the cache (the config read endpoint). */
+  async storedConfig(): Promise<KvConfig> {
     return { ...DEFAULT_CONFIG, ...(await this.storage.getJSON<Partial<KvConfig>>(CONFIG_KEY)) };
   }
 
-  putConfig(config: KvConfig): Promise<void> {
-    return this.storage.putJSON(CONFIG_KEY, config);
+  /** The engine config for the write path (defaults filled in); treat as read-only, it is shared. */
+  config(): Promise<KvConfig> {
+    const entry = cachedConfig(this.storage);
+    if (entry.value !== undefined) return entry.value;
+    const generation = entry.generation;
+    const read = this.storedConfig();
+    entry.value = read;
+    // A failed read is not kept; neither is one a write or invalidation overtook.
+    read.then(
+      () => {
+        if (entry.generation !== generation && entry.value === read) entry.value = undefined;
+      },
+      () => {
+        if (entry.value === read) entry.value = undefined;
+      },
+    );
+    return read;
+  }
+
+  async putConfig(config: KvConfig): Promise<void> {
+    invalidateConfig(this.storage);
+    try {
+      await this.storage.putJSON(CONFIG_KEY, config);
+    } finally {
+      invalidateConfig(this.storage);
+    }
   }
 
   metadata(path: string): Promise<KeyMetadata | undefined> {
@@ -110,6 +182,16 @@ export class KvStore {
 
   version(path: string, version: number): Promise<VersionData | undefined> {
     return this.storage.getJSON<VersionData>(versionKey(path, version));
+  }
+
+  /** metadata() for reads that never modify it: parsed once and shared (frozen) while cached. */
+  sharedMetadata(path: string): Promise<KeyMetadata | undefined> {
+    return this.storage.getJSONShared<KeyMetadata>(metadataKey(path));
+  }
+
+  /** version() for reads that never modify it: parsed once and shared (frozen) while cached. */
+  sharedVersion(path: string, version: number): Promise<VersionData | undefined> {
+    return this.storage.getJSONShared<VersionData>(versionKey(path, version));
   }
 
   /** Direct children of a folder of secret paths ("x" and "x/" style). */

@@ -12,7 +12,7 @@ import {
   metadataKey,
   newMetadata,
   putOp,
-  versionKey,
+  versionKeyPrefix,
   type KeyMetadata,
   type KvConfig,
   type VersionRecord,
@@ -76,7 +76,10 @@ export interface NewVersion {
   readonly ops: readonly BatchOp[];
 }
 
-/** Add a version holding data, pruning versions beyond max_versions. Does not write. */
+/**
+ * Add a version holding data, pruning versions beyond max_versions. Does not write. `existing`
+ * is taken over and changed (callers pass metadata they just read and own).
+ */
 export function addVersion(
   path: string,
   existing: KeyMetadata | undefined,
@@ -84,7 +87,8 @@ export function addVersion(
   data: Record<string, unknown>,
   now: number,
 ): NewVersion {
-  const meta: KeyMetadata = existing === undefined ? newMetadata(now) : structuredClone(existing);
+  const meta: KeyMetadata = existing ?? newMetadata(now);
+  const versionsAt = versionKeyPrefix(path);
   const version = meta.currentVersion + 1;
   const deleteAfter = effectiveDeleteAfter(meta, config);
   const record: VersionRecord = {
@@ -96,14 +100,14 @@ export function addVersion(
   meta.currentVersion = version;
   meta.updatedTime = now;
 
-  const ops: BatchOp[] = [putOp(versionKey(path, version), { data })];
+  const ops: BatchOp[] = [putOp(versionsAt + String(version), { data })];
   const cutoff = version - effectiveMaxVersions(meta, config);
   if (cutoff > 0) {
     for (const key of Object.keys(meta.versions)) {
       const n = Number(key);
       if (n <= cutoff) {
         delete meta.versions[key];
-        ops.push(deleteOp(versionKey(path, n)));
+        ops.push(deleteOp(versionsAt + String(n)));
       }
     }
     meta.oldestVersion = Math.max(meta.oldestVersion, cutoff + 1);
@@ -115,7 +119,8 @@ export function addVersion(
 /**
  * A version for reading (0 = the current one): undefined when the key or version does not
  * exist; `data` undefined when the version is deleted, destroyed or expired at `now`, so
- * callers answer 404 with the version's metadata as Vault does.
+ * callers answer 404 with the version's metadata as Vault does. `data` and custom metadata
+ * are the shared, frozen decoded entries (layout.ts sharedVersion): never modify the answer.
  */
 export async function readVersion(
   store: KvStore,
@@ -123,11 +128,11 @@ export async function readVersion(
   requested: number,
   now: number,
 ): Promise<{ metadata: Record<string, unknown>; data: Record<string, unknown> | undefined } | undefined> {
-  const meta = await store.metadata(path);
+  const meta = await store.sharedMetadata(path);
   if (meta === undefined) return undefined;
   const version = requested === 0 ? meta.currentVersion : requested;
   const record = versionRecord(meta, version);
   if (record === undefined) return undefined;
-  const stored = isReadable(record, now) ? await store.version(path, version) : undefined;
+  const stored = isReadable(record, now) ? await store.sharedVersion(path, version) : undefined;
   return { metadata: versionMetadataResponse(meta, version, record), data: stored?.data };
 }

@@ -1,0 +1,97 @@
+/** Decoded forms kept in the barrier's read cache live and die with the cached bytes. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AesGcmBarrier } from '../../src/barrier/aes-gcm-barrier.js';
+import { ReadCache } from '../../src/barrier/read-cache.js';
+import { StorageView, frozenJSON } from '../../src/logical/storage.js';
+import { MapPhysical } from './map-physical.js';
+
+async function open() {
+  const physical = new MapPhysical();
+  const barrier = new AesGcmBarrier(physical);
+  const rootKey = Buffer.alloc(32, 3);
+  await barrier.initialize(rootKey);
+  await barrier.unseal(rootKey);
+  return { physical, barrier, rootKey };
+}
+
+test('a decoder runs once per cached entry; another decoder gets its own value', async () => {
+  const { barrier } = await open();
+  await barrier.put('k', Buffer.from('{"a":1}'));
+  let calls = 0;
+  const decode = (b: Buffer): unknown => {
+    calls++;
+    return JSON.parse(b.toString());
+  };
+  const first = await barrier.getDecoded('k', decode);
+  const second = await barrier.getDecoded('k', decode);
+  assert.deepEqual(first, { a: 1 });
+  assert.equal(second, first);
+  assert.equal(calls, 1);
+  const text = await barrier.getDecoded('k', (b) => b.toString());
+  assert.equal(text, '{"a":1}');
+  assert.equal(await barrier.getDecoded('missing', decode), undefined);
+});
+
+test('writes, deletes, batches, invalidation and clear drop the decoded value with the bytes', async () => {
+  const { physical, barrier } = await open();
+  const view = new StorageView(barrier, 'v/');
+  await view.putJSON('k', { n: 1 });
+  assert.deepEqual(await view.getJSONShared('k'), { n: 1 });
+  await view.putJSON('k', { n: 2 });
+  assert.deepEqual(await view.getJSONShared('k'), { n: 2 });
+  await view.batch([{ type: 'put', key: 'k', value: Buffer.from('{"n":3}') }]);
+  assert.deepEqual(await view.getJSONShared('k'), { n: 3 });
+  await view.delete('k');
+  assert.equal(await view.getJSONShared('k'), undefined);
+
+  // Written below the barrier (as replication applies entries): seen after invalidate.
+  await view.putJSON('k', { n: 4 });
+  assert.deepEqual(await view.getJSONShared('k'), { n: 4 });
+  const other = new AesGcmBarrier(physical);
+  await other.unseal(Buffer.alloc(32, 3));
+  await other.put('v/k', Buffer.from('{"n":5}'));
+  assert.deepEqual(await view.getJSONShared('k'), { n: 4 }, 'still the cached value');
+  barrier.invalidate(['v/k']);
+  assert.deepEqual(await view.getJSONShared('k'), { n: 5 });
+  await other.put('v/k', Buffer.from('{"n":6}'));
+  barrier.clearCache();
+  assert.deepEqual(await view.getJSONShared('k'), { n: 6 });
+});
+
+test('shared values are deep-frozen, also without a caching barrier below the view', async () => {
+  const { barrier } = await open();
+  const plain = new Map<string, Buffer>();
+  const uncached = {
+    get: async (k: string) => plain.get(k),
+    put: async (k: string, v: Buffer) => void plain.set(k, v),
+    delete: async (k: string) => void plain.delete(k),
+    list: async () => [],
+    batch: async () => undefined,
+  };
+  for (const view of [new StorageView(barrier, 'x/'), new StorageView(uncached, 'x/')]) {
+    await view.putJSON('k', { a: { b: [1, { c: 2 }] } });
+    const v = (await view.getJSONShared<{ a: { b: [number, { c: number }] } }>('k'))!;
+    assert.ok(Object.isFrozen(v) && Object.isFrozen(v.a) && Object.isFrozen(v.a.b) && Object.isFrozen(v.a.b[1]));
+    assert.throws(() => {
+      (v.a.b[1] as { c: number }).c = 3;
+    }, TypeError);
+    // getJSON still hands out a private, mutable copy.
+    const mine = (await view.getJSON<{ a: { b: unknown[] } }>('k'))!;
+    mine.a.b.push(3);
+    assert.deepEqual((await view.getJSONShared<{ a: { b: unknown[] } }>('k'))!.a.b.length, 2);
+  }
+});
+
+test('ReadCache.getDecoded: unknown keys are undefined, absent ones null, and a throwing decoder caches nothing', () => {
+  const cache = new ReadCache();
+  const decode = frozenJSON;
+  assert.equal(cache.getDecoded('k', decode), undefined);
+  cache.fill(cache.ticket('gone'), null);
+  assert.equal(cache.getDecoded('gone', decode), null);
+  cache.fill(cache.ticket('bad'), Buffer.from('{not json'));
+  assert.throws(() => cache.getDecoded('bad', decode), SyntaxError);
+  assert.throws(() => cache.getDecoded('bad', decode), SyntaxError);
+  cache.fill(cache.ticket('k'), Buffer.from('[1]'));
+  assert.deepEqual(cache.getDecoded('k', decode), [1]);
+});
