@@ -27,6 +27,11 @@ export interface ReadCacheLimits {
   readonly maxBytes: number;
   /** Larger values are never cached. */
   readonly maxValueBytes: number;
+  /**
+   * While this answers false nothing is cached (an HA performance standby reads storage every
+   * time, README of src/ha). Whoever turns it off clears the cache at the same moment.
+   */
+  readonly enabled?: () => boolean;
 }
 
 export const DEFAULT_READ_CACHE_LIMITS: ReadCacheLimits = { maxEntries: 10_000, maxBytes: 32 * 1024 * 1024, maxValueBytes: 64 * 1024 };
@@ -46,6 +51,8 @@ interface Cached {
   /** The last decoder used on this entry and what it made of `value`. */
   decoder?: Decoder<unknown>;
   decoded?: unknown;
+  /** Bytes this entry counts against the limits: its plaintext, twice once decoded (an estimate). */
+  charged: number;
 }
 
 export class ReadCache {
@@ -81,6 +88,9 @@ export class ReadCache {
     const decoded = decode(hit.value);
     hit.decoder = decode;
     hit.decoded = decoded;
+    // The parsed form is counted like a second copy of the bytes (enforced at the next fill).
+    this.bytes += 2 * hit.value.length - hit.charged;
+    hit.charged = 2 * hit.value.length;
     return decoded;
   }
 
@@ -103,9 +113,10 @@ export class ReadCache {
     const set = this.reading.get(key);
     if (set !== undefined && set.delete(ticket) && set.size === 0) this.reading.delete(key);
     if (value === undefined || ticket.stale || this.writing.has(key)) return;
+    if (this.limits.enabled !== undefined && !this.limits.enabled()) return;
     if ((value !== null && value.length > this.limits.maxValueBytes) || this.limits.maxEntries === 0) return;
     this.drop(key);
-    this.entries.set(key, { value: value === null ? null : Buffer.from(value), hit: false });
+    this.entries.set(key, { value: value === null ? null : Buffer.from(value), hit: false, charged: value?.length ?? 0 });
     this.bytes += value?.length ?? 0;
     // Every marked entry is moved (and unmarked) at most once, so this ends.
     for (const [oldest, entry] of this.entries) {
@@ -117,7 +128,7 @@ export class ReadCache {
         this.entries.set(oldest, entry);
         continue;
       }
-      this.bytes -= entry.value?.length ?? 0;
+      this.bytes -= entry.charged;
       entry.value?.fill(0);
     }
     // Limits smaller than this one value: it cannot stay either.
@@ -183,7 +194,7 @@ export class ReadCache {
     const old = this.entries.get(key);
     if (old === undefined) return;
     this.entries.delete(key);
-    this.bytes -= old.value?.length ?? 0;
+    this.bytes -= old.charged;
     old.value?.fill(0);
   }
 }

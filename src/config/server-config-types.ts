@@ -74,6 +74,8 @@ export interface TopLevelSettings {
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly clusterName: string | undefined;
+  /** Vault's `disable_performance_standby`: this node's standby forwards every request (src/ha/README.md). */
+  readonly disablePerformanceStandby?: boolean;
 }
 
 export interface ServerConfig extends TopLevelSettings {

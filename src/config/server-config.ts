@@ -86,7 +86,6 @@ export const IGNORED_VAULT_KEYS: readonly string[] = [
   'raw_storage_endpoint',
   'introspection_endpoint',
   'disable_clustering',
-  'disable_performance_standby',
 ];
 
 /** Real Vault stanzas Arca refuses with an explanation rather than "unknown key". */
@@ -107,6 +106,7 @@ const TOP_FIELDS: FieldTable<TopLevelSettings> = {
   logLevel: ['log_level', asEnum<LogLevel>(['trace', 'debug', 'info', 'warn', 'error'], { err: 'error' })],
   logFormat: ['log_format', asEnum<LogFormat>(['standard', 'json'])],
   clusterName: ['cluster_name', asNonEmptyString],
+  disablePerformanceStandby: ['disable_performance_standby', asBool],
 };
 
 const TELEMETRY_FIELDS: FieldTable<TelemetryConfig> = {

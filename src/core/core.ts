@@ -6,10 +6,11 @@
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { AesGcmBarrier } from '../barrier/aes-gcm-barrier.js';
+import { DEFAULT_READ_CACHE_LIMITS } from '../barrier/read-cache.js';
 import { ShamirSeal } from '../barrier/seal.js';
 import { GenerateRoot } from '../barrier/generate-root.js';
 import type { Physical } from '../storage/physical.js';
-import { AUTH_TABLE, KeyClassifier, LOCAL_AUTH_TABLE, LOCAL_MOUNT_TABLE, MOUNT_TABLE } from '../storage/keys.js';
+import { AUDIT_TABLE, AUTH_TABLE, KeyClassifier, LOCAL_AUTH_TABLE, LOCAL_MOUNT_TABLE, MOUNT_TABLE } from '../storage/keys.js';
 import { createTokenBackend } from '../token/token-backend.js';
 import { loginRenewalOf } from '../token/token-deps.js';
 import { Router } from '../router/router.js';
@@ -99,6 +100,13 @@ export class Core implements HaHost {
   private activeSince: Date | undefined;
   /** High availability (src/ha/), attached by the node when its storage holds an HA lock. */
   private haControl: HaControl | undefined;
+  /**
+   * An HA performance standby (src/ha/README.md): tables loaded read-only, backends passive,
+   * and the barrier read cache off, so every read sees storage as the active node left it.
+   */
+  private perfStandby = false;
+  /** The audit table as last loaded by a performance standby (its devices reopen only when it changed). */
+  private perfAuditTable: Buffer | undefined;
 
   constructor(opts: CoreOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -119,7 +127,7 @@ export class Core implements HaHost {
       logger: this.logger,
       retention: { entries: replicationConfig.walRetentionEntries, bytes: replicationConfig.walRetentionBytes },
     });
-    this.barrier = meterBarrier(new AesGcmBarrier(replicated), this.metrics.barrierTimers);
+    this.barrier = meterBarrier(new AesGcmBarrier(replicated, systemClock, { ...DEFAULT_READ_CACHE_LIMITS, enabled: () => !this.perfStandby }), this.metrics.barrierTimers);
     this.seal = new ShamirSeal(replicated, this.barrier);
     this.replication = new ReplicationManager({ physical: replicated, barrier: this.barrier, clock: this.clock, logger: this.logger, hooks: this.replicationHooks() });
     this.audit = new AuditBroker({ storage: this.barrier, clock: this.clock, logger: this.logger, onFailure: (type) => this.metrics.auditFailed(type) });
@@ -195,6 +203,7 @@ export class Core implements HaHost {
       clock: this.clock,
       ttls: this.ttls,
       factoryFor: (type) => this.builtins.get(type) ?? builtinFactory('secret', type),
+      passive: () => this.perfStandby,
     });
     this.authMounts = new MountTable({
       kind: 'auth',
@@ -235,6 +244,7 @@ export class Core implements HaHost {
                   return { result, mountMaxTTL: route.settings.maxLeaseTTL() };
                 },
               }) : builtinFactory('auth', type)),
+      passive: () => this.perfStandby,
     });
   }
 
@@ -332,10 +342,13 @@ export class Core implements HaHost {
     this.identity.teardown();
     this.generateRoot.cancel();
     this.activeSince = undefined;
+    this.perfStandby = false;
+    this.perfAuditTable = undefined;
   }
 
   /** HA: this node holds the lock now. Everything is read afresh: the previous active node wrote it. */
   async activate(): Promise<void> {
+    if (this.perfStandby) await this.unloadPerfStandby();
     this.barrier.clearCache();
     await this.barrier.reloadKeyring();
     await this.postUnseal();
@@ -351,6 +364,65 @@ export class Core implements HaHost {
   async enterStandby(): Promise<void> {
     const raw = await this.barrier.get(`${CLUSTER_INFO}info`);
     if (raw !== undefined) this.cluster = JSON.parse(raw.toString('utf8')) as ClusterInfo;
+    this.barrier.clearCache();
+  }
+
+  /**
+   * HA performance standby: load what request handling needs (token keys, identity, mount and
+   * auth tables with passive backends, audit devices), read only, with the barrier cache off.
+   * No expiration queue, no replication, no backend background work. A write attempted here is
+   * refused by the HA fence (NotActiveError), and the load fails rather than half-loading.
+   */
+  async loadPerfStandby(): Promise<void> {
+    this.perfStandby = true;
+    this.barrier.clearCache();
+    try {
+      await this.barrier.reloadKeyring();
+      await this.tokens.setup();
+      this.policies.teardown();
+      await this.identity.setup();
+      await this.enterStandby();
+      await this.mounts.load();
+      await this.authMounts.load();
+      this.perfAuditTable = await this.barrier.get(AUDIT_TABLE);
+      await this.audit.setup();
+    } catch (err) {
+      await this.unloadPerfStandby();
+      throw err;
+    }
+  }
+
+  /** Follow the active node's changes (src/ha/generation.ts says which kind changed). */
+  async refreshPerfStandby(changed: { tables: boolean; policy: boolean; identity: boolean }): Promise<void> {
+    if (!this.perfStandby) return;
+    if (changed.tables) {
+      await this.barrier.reloadKeyring();
+      await this.enterStandby();
+      await this.mounts.reload();
+      await this.authMounts.reload();
+      const audit = await this.barrier.get(AUDIT_TABLE);
+      const same = audit === undefined ? this.perfAuditTable === undefined : this.perfAuditTable?.equals(audit) === true;
+      if (!same) {
+        await this.audit.teardown();
+        this.perfAuditTable = audit;
+        await this.audit.setup();
+      }
+    }
+    if (changed.policy) this.policies.teardown();
+    // Identity changes also drop templated ACLs (the store's change listener).
+    if (changed.identity) await this.identity.setup();
+  }
+
+  /** Leave performance-standby mode: forget everything it loaded (plain standby, activation, seal). */
+  async unloadPerfStandby(): Promise<void> {
+    await this.audit.teardown();
+    await this.authMounts.unload();
+    await this.mounts.unload();
+    this.tokens.teardown();
+    this.policies.teardown();
+    this.identity.teardown();
+    this.perfStandby = false;
+    this.perfAuditTable = undefined;
     this.barrier.clearCache();
   }
 

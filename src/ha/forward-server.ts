@@ -15,6 +15,7 @@ import type { Request } from '../logical/request.js';
 import type { Logger } from '../util/logger.js';
 import type { HaTlsMaterial } from './cluster-identity.js';
 import { decodeRequest, FORWARD_PATH, MAX_FORWARD_BODY, type ForwardedAnswer } from './forward-protocol.js';
+import { readStreamBody, respondJson } from '../util/h2-json.js';
 
 /** A rendered answer (src/http/render.ts's shape). */
 export interface RenderedAnswer {
@@ -88,19 +89,19 @@ export class HaForwardServer {
       stream.on('error', () => undefined);
       void this.onStream(stream, headers).catch((err: unknown) => {
         this.deps.logger.error('ha: forwarded request failed', { error: err as Error });
-        reply(stream, 500, { error: 'internal error' });
+        respondJson(stream, 500, { error: 'internal error' });
       });
     });
     return server;
   }
 
   private async onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): Promise<void> {
-    if (headers[':method'] !== 'POST' || headers[':path'] !== FORWARD_PATH) return reply(stream, 404, { error: 'unknown path' });
+    if (headers[':method'] !== 'POST' || headers[':path'] !== FORWARD_PATH) return respondJson(stream, 404, { error: 'unknown path' });
     let req: Request;
     try {
-      req = decodeRequest(JSON.parse((await readAll(stream, MAX_FORWARD_BODY)).toString('utf8')));
+      req = decodeRequest(JSON.parse((await readStreamBody(stream, MAX_FORWARD_BODY)).toString('utf8')));
     } catch (err) {
-      return reply(stream, 400, { error: isArcaError(err) ? err.message : `invalid forwarded request: ${(err as Error).message}` });
+      return respondJson(stream, 400, { error: isArcaError(err) ? err.message : `invalid forwarded request: ${(err as Error).message}` });
     }
     const rendered = await this.deps.run(req);
     const answer: ForwardedAnswer = {
@@ -108,26 +109,7 @@ export class HaForwardServer {
       headers: rendered.headers,
       body: rendered.body === undefined ? null : rendered.body.toString('base64'),
     };
-    reply(stream, 200, answer);
+    respondJson(stream, 200, answer);
   }
 }
 
-function reply(stream: http2.ServerHttp2Stream, status: number, body: unknown): void {
-  if (stream.destroyed || stream.closed) return;
-  if (!stream.headersSent) stream.respond({ ':status': status, 'content-type': 'application/json' });
-  stream.end(JSON.stringify(body));
-}
-
-function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) reject(new Error('body too large'));
-      else chunks.push(c);
-    });
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
-}

@@ -4,7 +4,8 @@
  * - Sealed: everything goes to the pipeline, which answers the seal endpoints and 503s the rest.
  * - Not active (standby, or changing role): sys/init, seal-status, unseal, health and leader are
  *   answered here, from the seal and the lock table only (a standby holds no caches to go stale);
- *   sys/seal is refused as Vault does; every other request is forwarded to the active node over
+ *   sys/seal is refused as Vault does; a performance standby answers side-effect-free reads
+ *   itself (perf-standby.ts); every other request is forwarded to the active node over
  *   the cluster port (forwarder.ts) and its answer relayed. Where forwarding is impossible
  *   (no cluster address, no HA identity yet, active node unreachable) the answer is a 307 to the
  *   active node's api_addr (Vault's answer without forwarding; its clients follow it), or 503
@@ -20,6 +21,7 @@ import { isWriteOperation, type Request, type Response } from '../logical/reques
 import type { HaCoordinator } from './coordinator.js';
 import { NotActiveError, StandbySealError } from './errors.js';
 import type { HaForwarder } from './forwarder.js';
+import type { PerfStandby } from './perf-standby.js';
 
 /** sys/ paths a node answers itself whatever its role (relative to sys/). */
 const LOCAL_SYS = new Set(['init', 'seal-status', 'unseal', 'health', 'leader']);
@@ -32,6 +34,8 @@ export interface GateDeps {
   readonly sealed: () => boolean;
   /** Request forwarding to the active node; without it standbys redirect. */
   readonly forwarder?: Pick<HaForwarder, 'forward'>;
+  /** Performance standby: side-effect-free reads answered here (perf-standby.ts). */
+  readonly perf?: Pick<PerfStandby, 'serve'>;
 }
 
 export class HaGate {
@@ -77,6 +81,10 @@ export class HaGate {
       return this.deps.sys.handleRequest(Object.assign(req, { relativePath: rel }));
     }
     if (rel === 'seal') throw new StandbySealError();
+    if (this.deps.perf !== undefined && this.deps.coordinator.view().role === 'standby') {
+      const local = await this.deps.perf.serve(req);
+      if (local !== undefined) return local.response;
+    }
     const leader = this.deps.coordinator.view().leader;
     // Vault's opt-out: a client that wants to know which node served it asks for the 307.
     const optOut = (req.headers[NO_FORWARDING_HEADER] ?? '') !== '';

@@ -18,7 +18,7 @@ export function leaderBody(view: HaView | undefined): Record<string, unknown> {
     active_time: leader !== undefined && leader.activeSince !== '' ? leader.activeSince : ZERO_TIME,
     leader_address: leader?.apiAddr ?? '',
     leader_cluster_address: leader?.clusterAddr ?? '',
-    performance_standby: false,
+    performance_standby: view?.performanceStandby === true,
     performance_standby_last_remote_wal: 0,
   };
 }

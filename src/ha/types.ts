@@ -30,6 +30,8 @@ export interface HaView {
   readonly role: HaRole;
   /** The active node as last seen (this node when active); undefined when none is known. */
   readonly leader: LeaderView | undefined;
+  /** A standby serving reads locally (perf-standby.ts); absent or false otherwise. */
+  readonly performanceStandby?: boolean;
 }
 
 /** One entry of sys/ha-status, in Vault's field names. */

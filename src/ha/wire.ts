@@ -23,6 +23,8 @@ import { HaCoordinator, type HaTimings } from './coordinator.js';
 import { HaForwardServer, type RenderedAnswer } from './forward-server.js';
 import { HaForwarder } from './forwarder.js';
 import { HaGate } from './gate.js';
+import { GenerationReader, GenerationSql } from './generation.js';
+import { PerfStandby, type PerfCore } from './perf-standby.js';
 import type { HaControl, HaHost } from './types.js';
 
 export interface HaNode {
@@ -46,7 +48,8 @@ export interface ClusterPort {
 export interface HaWiring {
   /** The physical store as opened (not a decorator around it). */
   readonly physical: Physical;
-  readonly core: HaHost & { attachHa(control: HaControl): void; readonly sealed: boolean; readonly barrier: AesGcmBarrier };
+  readonly core: HaHost &
+    PerfCore & { attachHa(control: HaControl): void; readonly sealed: boolean; readonly barrier: AesGcmBarrier; readonly replication: { readonly mode: string } };
   readonly pipeline: { handle(req: Request): Promise<Response | undefined> };
   readonly sys: LogicalBackend;
   readonly logger: Logger;
@@ -54,6 +57,10 @@ export interface HaWiring {
   /** api_addr and cluster_addr as clients should use them (known once the listeners run). */
   readonly addresses: () => { apiAddr: string; clusterAddr: string };
   readonly timings?: Partial<HaTimings>;
+  /** The quoted data table (pg-options `table`): performance standbys need it for the generation triggers. */
+  readonly dataTable?: string;
+  /** Standbys serve reads locally (Vault's default; `disable_performance_standby` turns it off). */
+  readonly performanceStandby?: boolean;
 }
 
 /** HA for this node, or undefined when its storage has no HA lock enabled. */
@@ -78,11 +85,30 @@ export function setupHa(w: HaWiring): HaNode | undefined {
   });
   const forwarder = new HaForwarder({ store: w.core.barrier, clock: w.clock, logger: w.logger });
   const core = w.core;
+  const generations = w.dataTable !== undefined ? new GenerationReader(new GenerationSql(w.dataTable, physical.haLock.table), () => physical.newSession()) : undefined;
+  let coordinatorRef: HaCoordinator | undefined;
+  const perf =
+    generations !== undefined && w.performanceStandby !== false
+      ? new PerfStandby({
+          core,
+          pipeline: w.pipeline,
+          generation: generations,
+          // A replication secondary's standbys forward everything (its consistency is the applier's).
+          eligible: () => core.replication.mode !== 'secondary' && coordinatorRef?.view().role === 'standby',
+          clock: w.clock,
+          logger: w.logger,
+        })
+      : undefined;
   // Role changes also start and stop serving forwarded requests.
   const roles: HaHost = {
     activate: async () => {
+      await perf?.stop();
       forwarder.reset();
       await core.activate();
+      // Standbys follow this node's table changes through the generation row (generation.ts).
+      await generations?.install().catch((err: unknown) =>
+        w.logger.warn('ha: cannot install the generation triggers; standbys will forward every request', { error: err as Error }),
+      );
       try {
         forwardServer.serve(await ensureHaTls(core.barrier, w.clock));
       } catch (err) {
@@ -93,8 +119,12 @@ export function setupHa(w: HaWiring): HaNode | undefined {
     deactivate: async () => {
       forwardServer.serve(undefined);
       await core.deactivate();
+      perf?.start();
     },
-    enterStandby: () => core.enterStandby(),
+    enterStandby: async () => {
+      await core.enterStandby();
+      perf?.start();
+    },
   };
   const coordinator = new HaCoordinator({
     lock,
@@ -105,20 +135,24 @@ export function setupHa(w: HaWiring): HaNode | undefined {
     fenceTarget: physical,
     ...(w.timings !== undefined ? { timings: w.timings } : {}),
   });
+  coordinatorRef = coordinator;
   w.core.attachHa({
     unsealed: () => coordinator.unsealed(),
-    sealing: () => coordinator.sealing(),
+    sealing: async () => {
+      await perf?.stop();
+      await coordinator.sealing();
+    },
     sealed: async () => {
       await coordinator.sealed();
       // No key material outlives the seal.
       forwardServer.serve(undefined);
       forwarder.reset();
     },
-    view: () => coordinator.view(),
+    view: () => ({ ...coordinator.view(), performanceStandby: perf?.active === true }),
     nodes: () => coordinator.nodes(),
     stepDown: () => coordinator.stepDown(),
   });
-  gate = new HaGate({ coordinator, pipeline: w.pipeline, sys: w.sys, sealed: () => w.core.sealed, forwarder });
+  gate = new HaGate({ coordinator, pipeline: w.pipeline, sys: w.sys, sealed: () => w.core.sealed, forwarder, ...(perf !== undefined ? { perf } : {}) });
   const demux = clusterPortDemux({ forwardServer, view: () => coordinator.view(), sealed: () => w.core.sealed });
   let port: ClusterPort | undefined;
   return {
@@ -136,7 +170,9 @@ export function setupHa(w: HaWiring): HaNode | undefined {
       demux.closeAll();
       forwardServer.serve(undefined);
       forwarder.reset();
+      await perf?.stop();
       await coordinator.close();
+      await generations?.close();
     },
   };
 }

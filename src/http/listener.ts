@@ -227,7 +227,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     return;
   }
   socket.write(clientErrorAnswer(err));
-  // Lingers on framed connections (framed-connection.ts), so the answer reaches the client.
+  // Lingers (framed-connection.ts), so the answer reaches the client.
   socket.destroySoon();
 }
 
@@ -310,7 +310,12 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
     // Node reads and drops the rest of an unread body: the next request's start is then unknown here.
     if (!req.complete) answeredBeforeBodyEnd(req.socket);
     writes.add(() => {
-      writeRendered(res, rendered, closeAfter, log);
+      try {
+        writeRendered(res, rendered, closeAfter, log);
+      } catch (err) {
+        log.error({ error: err instanceof Error ? err.message : String(err) }, 'unexpected failure writing response');
+        res.destroy();
+      }
       res.off('timeout', handlerRunning);
     });
   };

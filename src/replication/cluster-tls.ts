@@ -22,6 +22,7 @@ import type { Logger } from '../util/logger.js';
 import { parseListenAddress } from '../http/listener.js';
 import { normalizeSerial, sanUris, secondaryIdFromSan, serverUri, type CertAndKey } from './ca.js';
 import { isRpcMethod, RpcError, type PeerIdentity, type PrimaryLink, type RpcErrorCode, type RpcHandler, type RpcMethod, type RpcRequest, type RpcResponse } from './transport.js';
+import { readStreamBody, respondJson } from '../util/h2-json.js';
 
 export const RPC_PATH_PREFIX = '/arca/rpc/v1/';
 /** Requests carry forwarded client requests (bounded by the API's 32 MiB) or small RPC bodies. */
@@ -233,13 +234,13 @@ export class ClusterListener {
     if (headers[':method'] !== 'POST' || !isRpcMethod(method)) return fail(stream, 'unknown-method', `unknown rpc ${JSON.stringify(path)}`);
     let body: unknown;
     try {
-      body = JSON.parse((await readBody(stream, MAX_RPC_BODY)).toString('utf8') || '{}');
+      body = JSON.parse((await readStreamBody(stream, MAX_RPC_BODY)).toString('utf8') || '{}');
     } catch (err) {
       return fail(stream, 'bad-request', `invalid request body: ${(err as Error).message}`);
     }
     try {
       const result = await material.handler.handle(admission.peer, method, body);
-      respond(stream, 200, result ?? {});
+      respondJson(stream, 200, result ?? {});
     } catch (err) {
       if (err instanceof RpcError) return fail(stream, err.code, err.message);
       if (isArcaError(err)) return fail(stream, codeForStatus(err.status), err.message);
@@ -290,30 +291,7 @@ function codeForStatus(status: number): RpcErrorCode {
 
 /** The error body the link turns back into an RpcError. */
 function fail(stream: http2.ServerHttp2Stream, code: RpcErrorCode, message: string): void {
-  respond(stream, new RpcError(code, message).status, { error: { code, message } });
-}
-
-function respond(stream: http2.ServerHttp2Stream, status: number, body: unknown): void {
-  if (stream.destroyed || stream.closed) return;
-  if (!stream.headersSent) stream.respond({ ':status': status, 'content-type': 'application/json' });
-  stream.end(JSON.stringify(body));
-}
-
-function readBody(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new Error('body too large'));
-        return;
-      }
-      chunks.push(c);
-    });
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
+  respondJson(stream, new RpcError(code, message).status, { error: { code, message } });
 }
 
 const ERROR_CODES: ReadonlySet<string> = new Set<RpcErrorCode>(['bad-request', 'forbidden', 'unknown-method', 'unavailable', 'internal']);

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../clock.js';
 import { BadRequestError, PermissionDeniedError, ReadOnlyError } from '../errors.js';
+import { NotActiveError } from '../ha/errors.js';
 import type { BackendFactory, LogicalBackend, MountSettings } from '../logical/backend.js';
 import type { Storage } from '../logical/storage.js';
 import { StorageView } from '../logical/storage.js';
@@ -40,6 +41,24 @@ export interface MountTableOptions {
   readonly ttls: SystemTTLs;
   /** Factory for a mount type, or undefined when the type is unknown. */
   readonly factoryFor: (type: string, options: Readonly<Record<string, string>>) => BackendFactory | undefined;
+  /**
+   * True while the node is an HA performance standby: backends are not initialised (no
+   * background work: rotations, upgrades) and only PASSIVE_TYPES are built at all; any other
+   * mount gets a route whose backend refuses every request, so the standby forwards it.
+   */
+  readonly passive?: () => boolean;
+}
+
+/** Mount types a performance standby builds: their construction starts nothing. */
+export const PASSIVE_TYPES: ReadonlySet<string> = new Set(['kv', 'cubbyhole', 'system', 'identity', 'token']);
+
+/** A passive standby's stand-in for a mount it does not build: every request is the active node's. */
+function passiveStub(): LogicalBackend {
+  return {
+    specialPaths: {},
+    handleRequest: () => Promise.reject(new NotActiveError()),
+    existenceCheck: () => Promise.reject(new NotActiveError()),
+  };
 }
 
 interface StoredTable {
@@ -348,12 +367,14 @@ export class MountTable {
     if (factory === undefined) throw new Error(`unknown mount type ${entry.type} at ${entry.path}`);
     const storage = new StorageView(this.opts.storage, this.dataPath(entry));
     const settings = this.settingsFor(entry);
-    const backend: LogicalBackend = await factory({ storage, mount: settings, clock: this.opts.clock });
+    const passive = this.opts.passive?.() === true;
+    const backend: LogicalBackend =
+      passive && !PASSIVE_TYPES.has(entry.type) ? passiveStub() : await factory({ storage, mount: settings, clock: this.opts.clock });
     this.opts.classifier.setMount(this.dataPath(entry), {
       local: entry.local,
       localPaths: backend.specialPaths.local ?? [],
     });
-    await backend.initialize?.();
+    if (!passive) await backend.initialize?.();
     const route: RouteEntry = { prefix: this.routePath(entry), kind: this.opts.kind, entry, settings, backend, storagePrefix: this.dataPath(entry) };
     this.opts.router.add(route);
   }

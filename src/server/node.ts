@@ -13,6 +13,7 @@ import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { HaTimings } from '../ha/coordinator.js';
 import { setupHa, type HaNode } from '../ha/wire.js';
+import { DEFAULT_TABLE, quoteTableName } from '../storage/pg-options.js';
 import { activationFor } from '../replication/activation.js';
 import { BadRequestError } from '../errors.js';
 import { ensureAliasHandler, forwardHandler } from '../replication/forwarding.js';
@@ -105,6 +106,8 @@ export async function startNode(
     clock: opts.clock ?? systemClock,
     addresses: () => ({ apiAddr, clusterAddr: config.clusterAddr ?? clusterUrl(boundCluster ?? firstCluster) }),
     ...(opts.haTimings !== undefined ? { timings: opts.haTimings } : {}),
+    ...(config.storage.type === 'postgresql' ? { dataTable: quoteTableName(config.storage.options['table'] ?? DEFAULT_TABLE) } : {}),
+    performanceStandby: config.disablePerformanceStandby !== true,
   });
 
   let dev: DevResult | undefined;

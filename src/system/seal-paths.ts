@@ -65,19 +65,24 @@ export async function healthResponse(core: Core, q: Record<string, unknown>): Pr
   if (!s.initialized) status = intParam(q['uninitcode'], 'uninitcode', 501);
   else if (s.sealed) status = intParam(q['sealedcode'], 'sealedcode', 503);
   else status = intParam(q['activecode'], 'activecode', 200);
-  // An unsealed HA node that is not (yet) active is a standby; there are no performance standbys.
-  const standby = s.initialized && !s.sealed && core.ha !== undefined && core.ha.view().role !== 'active';
+  // An unsealed HA node that is not (yet) active is a standby; one serving reads is a performance standby.
+  const view = s.initialized && !s.sealed ? core.ha?.view() : undefined;
+  const standby = view !== undefined && view.role !== 'active';
+  const perfStandby = standby && view.performanceStandby === true;
   const standbyOk = boolParam(q['standbyok']);
   const standbyCode = intParam(q['standbycode'], 'standbycode', 429);
-  boolParam(q['perfstandbyok']);
-  intParam(q['performancestandbycode'], 'performancestandbycode', 473);
+  const perfStandbyOk = boolParam(q['perfstandbyok']);
+  const perfStandbyCode = intParam(q['performancestandbycode'], 'performancestandbycode', 473);
   intParam(q['drsecondarycode'], 'drsecondarycode', 472);
-  if (standby && !standbyOk) status = standbyCode;
+  // As Vault: standbyok does not apply to a performance standby; perfstandbyok does.
+  if (perfStandby) {
+    if (!perfStandbyOk) status = perfStandbyCode;
+  } else if (standby && !standbyOk) status = standbyCode;
   const body: Record<string, unknown> = {
     initialized: s.initialized,
     sealed: s.sealed,
     standby,
-    performance_standby: false,
+    performance_standby: perfStandby,
     replication_performance_mode: core.replication.persisted.mode,
     replication_dr_mode: 'disabled',
     server_time_utc: Math.floor(core.clock.now() / 1000),

@@ -84,11 +84,18 @@ if (typeof cluster === 'string') {
     assert.equal(viaStandby.headers.get('cache-control'), 'no-store');
     const body = (await viaStandby.json()) as Record<string, unknown>;
     assert.deepEqual({ ...body, request_id: '' }, { ...direct.body, request_id: '' });
-    // Vault's opt-out header asks a standby for the 307 instead of forwarding.
-    const optOut = await fetch(`${standby}/v1/kv/fwd`, { redirect: 'manual', headers: { 'X-Vault-Token': root, 'X-Vault-No-Request-Forwarding': 'true' } });
+    // Vault's opt-out header asks a standby for the 307 instead of forwarding (a write: a
+    // performance standby may answer reads itself).
+    const optOut = await fetch(`${standby}/v1/kv/opt-out`, {
+      method: 'PUT',
+      redirect: 'manual',
+      headers: { 'X-Vault-Token': root, 'X-Vault-No-Request-Forwarding': 'true', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ v: 'never-written' }),
+    });
     await optOut.arrayBuffer();
     assert.equal(optOut.status, 307);
-    assert.equal(optOut.headers.get('location'), `${active}/v1/kv/fwd`);
+    assert.equal(optOut.headers.get('location'), `${active}/v1/kv/opt-out`);
+    assert.equal((await api(active, 'GET', 'kv/opt-out', { token: root })).status, 404);
     // Errors come back as the active node rendered them.
     const missing = await rawFetch(standby, 'GET', 'kv/nothing-here', root);
     assert.equal(missing.status, 404);

@@ -35,9 +35,14 @@ export interface Tables {
   readonly haTable: string;
 }
 
+/**
+ * Standbys here are plain standbys (`disable_performance_standby`): these tests are about the
+ * lock, forwarding and failover; ha-perf-standby.test.ts turns read serving on explicitly.
+ */
 export function haConfig(cluster: PostgresCluster, tables: Tables): ServerConfig {
   return {
     ...DEFAULT_TOP_LEVEL,
+    disablePerformanceStandby: true,
     storage: {
       type: 'postgresql',
       options: { connection_url: cluster.url(), table: tables.table, ha_table: tables.haTable, ha_enabled: 'true' },

@@ -60,6 +60,8 @@ export async function startHaProcesses(pg: PostgresCluster, count: number): Prom
           `api_addr = "http://127.0.0.1:${port}"`,
           `cluster_addr = "https://127.0.0.1:${clusterPort}"`,
           'disable_mlock = true',
+          // Plain standbys: these tests are about the lock, forwarding and failover.
+          'disable_performance_standby = true',
           '',
         ].join('\n'),
       );

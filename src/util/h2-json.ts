@@ -1,0 +1,27 @@
+/**
+ * JSON over one HTTP/2 stream, shared by the cluster port's two servers (replication RPCs in
+ * replication/cluster-tls.ts, HA request forwarding in ha/forward-server.ts).
+ */
+import type * as http2 from 'node:http2';
+
+/** Answer a stream with a JSON body, unless the peer already went away. */
+export function respondJson(stream: http2.ServerHttp2Stream, status: number, body: unknown): void {
+  if (stream.destroyed || stream.closed) return;
+  if (!stream.headersSent) stream.respond({ ':status': status, 'content-type': 'application/json' });
+  stream.end(JSON.stringify(body));
+}
+
+/** The whole request body, refused once it passes `limit` bytes (a peer cannot make us buffer more). */
+export function readStreamBody(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) reject(new Error('body too large'));
+      else chunks.push(c);
+    });
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
