@@ -12,16 +12,6 @@ export class StorageClosedError extends Error {
   }
 }
 
-/**
- * The store can no longer write (SQLite: its writer thread died). Writes in flight when it broke
- * may or may not have committed; no further write is accepted until the store is reopened.
- */
-export class StorageBrokenError extends Error {
-  constructor(backend: string, options?: { cause?: unknown }) {
-    super(`${backend} storage is broken: its writer stopped; writes in flight may or may not have committed`, options);
-  }
-}
-
 /** A failure switched on through a backend's fault-injection knobs (tests of the layers above). */
 export class InjectedFaultError extends Error {
   constructor(what: 'read' | 'write') {

@@ -2,32 +2,25 @@
  * SQLite Physical: the embedded default for a single node. One table, keys in a WITHOUT ROWID
  * primary key so the table itself is the ordered index that one-level listing seeks in.
  *
- * Two connections to one file. Writes go to a writer thread (`sqlite-writer.ts`, a worker with
- * its own connection) so the fsync of a commit never blocks this event loop; reads use this
- * thread's connection (WAL mode: readers never wait for the writer). Durability: WAL journal
- * with synchronous=FULL; a write's promise resolves only after the writer reports its
- * transaction committed, so it is on disk, and any read started after that sees it (a read
- * transaction takes its snapshot when it starts). Group commit: writes issued during one
- * event-loop turn go to the writer in one message; the writer commits everything waiting in one
- * transaction and drains new messages the moment a commit ends, so one fsync serves many callers.
+ * Durability: WAL journal with synchronous=FULL, so a commit is on disk (fsynced) before the
+ * caller's promise resolves. Throughput comes from group commit: writes issued while the event
+ * loop is busy are queued and committed together in one transaction at the next setImmediate,
+ * so one fsync serves many callers. better-sqlite3 is synchronous, so each commit runs to its
+ * end without interleaving with any other call on this object.
  *
  * `batchRelaxed` is the one exception, for data another node holds durably (a replication
  * secondary's applied batches): a group made only of relaxed units commits with
  * synchronous=NORMAL (no fsync; survives a process crash, may lose the last commits, whole and in
  * order, on power loss). Any group holding an ordinary write commits FULL, and that fsync of the
  * WAL file also makes every earlier relaxed commit durable.
- *
- * If the writer thread dies, every write not yet acknowledged fails with StorageBrokenError (it
- * may or may not have committed), and so does every later write: nothing is dropped silently.
  */
 
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { StorageBrokenError, StorageClosedError } from './errors.js';
+import { StorageClosedError } from './errors.js';
 import { type KeyScan, checkLimit, checkPrefix, listOneLevel } from './one-level.js';
+import { copyValue, prepareBatch } from './ops.js';
 import { type BatchOp, type Physical, checkKey } from './physical.js';
-import type { FromWriter, ToWriter, WireError, WireOp, WireUnit, WriterConfig } from './sqlite-writer.js';
 
 export interface SqliteOptions {
   /**
@@ -38,13 +31,16 @@ export interface SqliteOptions {
 }
 
 const DEFAULT_MAX_BATCH_OPS = 1000;
-/** How long a statement waits for another connection's lock before failing. */
+/** How long a commit waits for another connection's lock before failing. */
 const BUSY_TIMEOUT_MS = 5000;
 /** Owner read/write only: the file holds the (encrypted) keyring and every secret. */
 const FILE_MODE = 0o600;
-const WRITER_SCRIPT = new URL('./sqlite-writer.js', import.meta.url);
 
-interface Waiter {
+/** One caller's writes: committed together, and settled together. */
+interface Unit {
+  readonly ops: readonly BatchOp[];
+  /** Committed without fsync when its whole group is relaxed (batchRelaxed). */
+  readonly relaxed: boolean;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
@@ -52,29 +48,27 @@ interface Waiter {
 type Statement = Database.Statement;
 
 export class SqlitePhysical implements Physical {
-  /** Open (creating if missing) the database file at path. Throws if the file cannot be used. */
+  /** Open (creating if missing) the database at path. Throws if the file cannot be used. */
   static open(path: string, opts: SqliteOptions = {}): SqlitePhysical {
     const maxBatchOps = opts.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS;
     if (!Number.isInteger(maxBatchOps) || maxBatchOps < 1) {
       throw new RangeError('maxBatchOps must be a positive integer');
     }
-    // The writer thread opens a second connection: an in-memory database would be a different one.
-    if (path === '' || path === ':memory:' || path.startsWith('file:')) {
-      throw new Error('sqlite storage needs a file path');
-    }
+    const onDisk = path !== '' && path !== ':memory:';
     // Create the file private before SQLite opens it; SQLite gives -wal and -shm the same mode.
-    closeSync(openSync(path, 'a', FILE_MODE));
+    if (onDisk) closeSync(openSync(path, 'a', FILE_MODE));
     const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     try {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (mode !== 'wal') throw new Error(`sqlite storage: cannot enable WAL (journal_mode=${String(mode)})`);
-      // This connection writes only when it closes last (the final checkpoint); that stays FULL too.
+      if (onDisk && mode !== 'wal') throw new Error(`sqlite storage: cannot enable WAL (journal_mode=${String(mode)})`);
       db.pragma('synchronous = FULL');
       db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID');
-      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-        if (existsSync(file)) chmodSync(file, FILE_MODE);
+      if (onDisk) {
+        for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+          if (existsSync(file)) chmodSync(file, FILE_MODE);
+        }
       }
-      return new SqlitePhysical(db, { path, busyTimeoutMs: BUSY_TIMEOUT_MS, maxBatchOps });
+      return new SqlitePhysical(db, maxBatchOps);
     } catch (err) {
       db.close();
       throw err;
@@ -82,64 +76,45 @@ export class SqlitePhysical implements Physical {
   }
 
   private readonly getStmt: Statement;
+  private readonly putStmt: Statement;
+  private readonly deleteStmt: Statement;
   /** Key scans for listing: [inclusive][bounded]. */
   private readonly scanStmts: readonly [readonly [Statement, Statement], readonly [Statement, Statement]];
-  /** A listing runs in one read transaction, so it sees one snapshot while the writer commits. */
-  private readonly listInSnapshot: Database.Transaction<(prefix: string, after: string, max: number) => string[]>;
-  private readonly writer: Worker;
-  private readonly writerExited: Promise<void>;
+  private readonly commitUnits: Database.Transaction<(units: readonly Unit[]) => void>;
 
-  /** Units not yet sent to the writer (sent once per event-loop turn). */
-  private pending: WireUnit[] = [];
-  private sendScheduled = false;
-  /** Every unit sent or pending whose result has not come back, by id. */
-  private readonly waiting = new Map<number, Waiter>();
-  private nextId = 1;
+  private queue: Unit[] = [];
+  private flushScheduled = false;
   private closed = false;
-  private closing: Promise<void> | undefined;
-  /** The writer confirmed it committed everything and closed its connection. */
-  private writerClosed = false;
-  private brokenBy: StorageBrokenError | undefined;
   private commitCount = 0;
-  private writerSyncFull = true;
+  /** The connection's current synchronous setting (FULL unless the last group was all relaxed). */
+  private syncFull = true;
 
   private constructor(
     private readonly db: Database.Database,
-    config: WriterConfig,
+    private readonly maxBatchOps: number,
   ) {
     this.getStmt = db.prepare('SELECT value FROM kv WHERE key = ?').pluck();
+    this.putStmt = db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.deleteStmt = db.prepare('DELETE FROM kv WHERE key = ?');
     const scan = (lower: string, upper: string): Statement =>
       db.prepare(`SELECT key FROM kv WHERE ${lower}${upper} ORDER BY key`).pluck();
     this.scanStmts = [
       [scan('key > ?', ''), scan('key > ?', ' AND key < ?')],
       [scan('key >= ?', ''), scan('key >= ?', ' AND key < ?')],
     ];
-    this.listInSnapshot = db.transaction((prefix: string, after: string, max: number) => listOneLevel(this.scan, prefix, after, max));
-    this.writer = new Worker(WRITER_SCRIPT, { workerData: config });
-    this.writerExited = new Promise((resolve) => this.writer.once('exit', () => resolve()));
-    this.writer.on('message', this.onSettled);
-    this.writer.on('error', (err) => this.fail(err));
-    this.writer.on('messageerror', (err) => this.fail(err));
-    this.writer.on('exit', (code) => {
-      if (!this.writerClosed || this.waiting.size > 0) this.fail(new Error(`sqlite writer thread exited with code ${code}`));
+    this.commitUnits = db.transaction((units: readonly Unit[]) => {
+      for (const unit of units) {
+        for (const op of unit.ops) {
+          if (op.type === 'put') this.putStmt.run(op.key, op.value);
+          else this.deleteStmt.run(op.key);
+        }
+      }
     });
-    // An idle writer does not keep the process alive; a write in flight does (ref'd in enqueue).
-    this.writer.unref();
   }
 
   /** Transactions committed so far (group commit makes this far fewer than writes). */
   get commits(): number {
     return this.commitCount;
-  }
-
-  /** The writer connection's synchronous setting after its last commit (FULL, or NORMAL after an all-relaxed group). */
-  get writerSynchronous(): 'FULL' | 'NORMAL' {
-    return this.writerSyncFull ? 'FULL' : 'NORMAL';
-  }
-
-  /** Set once the writer thread died: every write fails with it from then on. */
-  get broken(): StorageBrokenError | undefined {
-    return this.brokenBy;
   }
 
   async get(key: string): Promise<Buffer | undefined> {
@@ -150,7 +125,7 @@ export class SqlitePhysical implements Physical {
 
   async put(key: string, value: Buffer): Promise<void> {
     checkKey(key);
-    return this.enqueue([{ type: 'put', key, value: wireValue(value) }]);
+    return this.enqueue([{ type: 'put', key, value: copyValue(value) }]);
   }
 
   async delete(key: string): Promise<void> {
@@ -161,7 +136,7 @@ export class SqlitePhysical implements Physical {
   async list(prefix: string): Promise<string[]> {
     checkPrefix(prefix);
     this.assertOpen();
-    return this.listInSnapshot(prefix, '', Number.POSITIVE_INFINITY);
+    return listOneLevel(this.scan, prefix, '', Number.POSITIVE_INFINITY);
   }
 
   async listPage(prefix: string, after: string, limit: number): Promise<string[]> {
@@ -169,13 +144,13 @@ export class SqlitePhysical implements Physical {
     if (after !== '') checkKey(after);
     const max = checkLimit(limit);
     this.assertOpen();
-    return this.listInSnapshot(prefix, after, max);
+    return listOneLevel(this.scan, prefix, after, max);
   }
 
   async batch(ops: readonly BatchOp[]): Promise<void> {
-    const wire = wireOps(ops);
-    if (wire.length === 0) return this.assertOpen();
-    return this.enqueue(wire);
+    const prepared = prepareBatch(ops);
+    if (prepared.length === 0) return this.assertOpen();
+    return this.enqueue(prepared);
   }
 
   /**
@@ -184,32 +159,17 @@ export class SqlitePhysical implements Physical {
    * data that can be fetched again from elsewhere (see the header).
    */
   async batchRelaxed(ops: readonly BatchOp[]): Promise<void> {
-    const wire = wireOps(ops);
-    if (wire.length === 0) return this.assertOpen();
-    return this.enqueue(wire, true);
+    const prepared = prepareBatch(ops);
+    if (prepared.length === 0) return this.assertOpen();
+    return this.enqueue(prepared, true);
   }
 
-  /** Commit everything already queued, stop the writer, then close the database. Idempotent. */
-  close(): Promise<void> {
-    if (this.closing === undefined) {
-      this.closed = true;
-      this.closing = this.shutDown();
-    }
-    return this.closing;
-  }
-
-  /** Kill the writer thread as a crash would (for tests of the broken state). */
-  async crashWriterForTest(): Promise<void> {
-    await this.writer.terminate();
-  }
-
-  private async shutDown(): Promise<void> {
-    this.writer.ref();
-    if (this.brokenBy === undefined) {
-      this.sendPending();
-      this.writer.postMessage({ type: 'close' } satisfies ToWriter);
-    }
-    await this.writerExited;
+  /** Commit everything already queued, then close the database. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Each pass removes at least one unit, so this ends.
+    while (this.queue.length > 0) this.commitNext();
     this.db.close();
   }
 
@@ -223,91 +183,74 @@ export class SqlitePhysical implements Physical {
     if (this.closed) throw new StorageClosedError('sqlite');
   }
 
-  /** Queue a unit for the writer; the promise settles once its transaction did. */
-  private enqueue(ops: readonly WireOp[], relaxed = false): Promise<void> {
+  /** Queue a unit for the next group commit; the promise settles after its transaction. */
+  private enqueue(ops: readonly BatchOp[], relaxed = false): Promise<void> {
     this.assertOpen();
-    if (this.brokenBy !== undefined) return Promise.reject(this.brokenBy);
-    const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
-      if (this.waiting.size === 0) this.writer.ref();
-      this.waiting.set(id, { resolve, reject });
-      this.pending.push({ id, ops, relaxed });
-      if (!this.sendScheduled) {
-        this.sendScheduled = true;
-        setImmediate(this.sendTurn);
+      this.queue.push({ ops, relaxed, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flushTurn);
       }
     });
   }
 
-  private readonly sendTurn = (): void => {
-    this.sendScheduled = false;
-    this.sendPending();
+  /** One event-loop turn of committing: one group, then yield so reads and new writes get in. */
+  private readonly flushTurn = (): void => {
+    this.flushScheduled = false;
+    if (this.queue.length === 0 || !this.db.open) return;
+    this.commitNext();
+    if (this.queue.length > 0) {
+      this.flushScheduled = true;
+      setImmediate(this.flushTurn);
+    }
   };
 
-  /** One message per turn for everything queued: the writer takes it all into its next commit. */
-  private sendPending(): void {
-    if (this.pending.length === 0 || this.brokenBy !== undefined) return;
-    const msg: ToWriter = { type: 'units', units: this.pending };
-    this.pending = [];
-    this.writer.postMessage(msg);
-  }
-
-  private readonly onSettled = (msg: FromWriter): void => {
-    if (msg.type === 'closed') {
-      this.writerClosed = true;
+  /**
+   * Commit the oldest units (up to maxBatchOps ops, never splitting a unit) in one transaction.
+   * If it fails, the transaction rolled back; retry each unit alone so one bad unit fails only
+   * its own caller.
+   */
+  private commitNext(): void {
+    let count = 0;
+    let ops = 0;
+    for (const unit of this.queue) {
+      if (count > 0 && ops + unit.ops.length > this.maxBatchOps) break;
+      ops += unit.ops.length;
+      count++;
+    }
+    const group = this.queue.splice(0, count);
+    try {
+      this.setSync(group.every((u) => u.relaxed));
+      this.commitUnits.immediate(group);
+      this.commitCount++;
+    } catch (err) {
+      if (group.length === 1) {
+        group[0]?.reject(err);
+        return;
+      }
+      for (const unit of group) this.commitAlone(unit);
       return;
     }
-    this.commitCount = msg.commits;
-    this.writerSyncFull = msg.syncFull;
-    for (const id of msg.ok) this.settle(id)?.resolve();
-    for (const [id, err] of msg.failed) this.settle(id)?.reject(reviveError(err));
-    if (this.waiting.size === 0 && this.closing === undefined) this.writer.unref();
-  };
-
-  private settle(id: number): Waiter | undefined {
-    const waiter = this.waiting.get(id);
-    this.waiting.delete(id);
-    return waiter;
+    for (const unit of group) unit.resolve();
   }
 
-  /** The writer is gone: fail every unacknowledged write now, and every later one. */
-  private fail(cause: unknown): void {
-    if (this.brokenBy !== undefined) return;
-    this.brokenBy = new StorageBrokenError('sqlite', { cause });
-    this.pending = [];
-    const waiters = [...this.waiting.values()];
-    this.waiting.clear();
-    for (const waiter of waiters) waiter.reject(this.brokenBy);
+  private commitAlone(unit: Unit): void {
+    try {
+      this.setSync(unit.relaxed);
+      this.commitUnits.immediate([unit]);
+      this.commitCount++;
+    } catch (err) {
+      unit.reject(err);
+      return;
+    }
+    unit.resolve();
   }
-}
 
-/**
- * A private copy of a value, owning a buffer of exactly its size: a pooled Buffer slice would
- * drag its whole 8 KiB slab through the structured clone to the writer. (Cloned, not
- * transferred: a transfer list costs time quadratic in its length, seconds for a 100k-op batch.)
- */
-function wireValue(value: Buffer): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TypeError('storage value must be a Buffer');
-  return new Uint8Array(value);
-}
-
-/** Validate every op before any applies (a bad op fails the whole batch), copying the values. */
-function wireOps(ops: readonly BatchOp[]): WireOp[] {
-  if (!Array.isArray(ops)) throw new TypeError('batch ops must be an array');
-  return ops.map((op): WireOp => {
-    checkKey(op.key);
-    if (op.type === 'put') return { type: 'put', key: op.key, value: wireValue(op.value) };
-    if (op.type === 'delete') return { type: 'delete', key: op.key };
-    throw new TypeError(`unknown batch op type ${JSON.stringify((op as { type: unknown }).type)}`);
-  });
-}
-
-/** The writer's error as the same type a synchronous better-sqlite3 call would have thrown. */
-function reviveError(err: WireError): Error {
-  if (err.name === 'SqliteError') return new Database.SqliteError(err.message, err.code ?? 'SQLITE_ERROR');
-  if (err.name === 'TypeError') return new TypeError(err.message);
-  if (err.name === 'RangeError') return new RangeError(err.message);
-  const revived = new Error(err.message);
-  revived.name = err.name;
-  return revived;
+  /** Switch synchronous between transactions, only when it changes (a statement per switch). */
+  private setSync(relaxed: boolean): void {
+    if (this.syncFull === !relaxed) return;
+    this.db.pragma(relaxed ? 'synchronous = NORMAL' : 'synchronous = FULL');
+    this.syncFull = !relaxed;
+  }
 }

@@ -14,9 +14,9 @@ import { SqlitePhysical } from '../../src/storage/sqlite.js';
 const FULL = 2;
 const NORMAL = 1;
 
-/** The writer connection's synchronous setting (it lives in the writer thread; reported per commit). */
+/** The connection's synchronous setting, read through the private handle (white box). */
 function synchronous(p: SqlitePhysical): number {
-  return p.writerSynchronous === 'FULL' ? FULL : NORMAL;
+  return (p as unknown as { db: { pragma(s: string, o: { simple: true }): unknown } }).db.pragma('synchronous', { simple: true }) as number;
 }
 
 test('relaxed batches commit without FULL only when no ordinary write shares the transaction', async () => {

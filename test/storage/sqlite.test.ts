@@ -115,7 +115,7 @@ test('sqlite: a unit that fails in the group commit fails alone', async () => {
     p.delete('ok/none'),
   ]);
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
-  // The writer thread's error reaches the caller as the type better-sqlite3 throws, code and all.
+  // The caller gets better-sqlite3's own error type, code and all (callers may sort on it).
   const reason = (results[1] as PromiseRejectedResult).reason as InstanceType<typeof Database.SqliteError>;
   assert.ok(reason instanceof Database.SqliteError);
   assert.equal(reason.code, 'SQLITE_CONSTRAINT_TRIGGER');
@@ -148,4 +148,27 @@ test('sqlite: listing seeks instead of scanning a large table', async () => {
   assert.equal((await p.list('big/')).length, 100);
   assert.ok(performance.now() - started < 2000, 'one-level listing must not scan the whole table');
   await p.close();
+});
+
+test('sqlite: an acknowledged write is seen by the very next read, also under concurrency', async () => {
+  const p = SqlitePhysical.open(freshPath());
+  try {
+    for (let i = 0; i < 100; i++) {
+      await p.put('seq', Buffer.from(String(i)));
+      assert.equal((await p.get('seq'))?.toString(), String(i));
+    }
+    await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const key = `c/${i % 20}/${i}`;
+        await p.put(key, Buffer.from(`v${i}`));
+        assert.equal((await p.get(key))?.toString(), `v${i}`);
+        assert.ok((await p.list(`c/${i % 20}/`)).includes(String(i)));
+        await p.delete(key);
+        assert.equal(await p.get(key), undefined);
+      }),
+    );
+    assert.deepEqual(await p.list(''), ['seq']);
+  } finally {
+    await p.close();
+  }
 });
