@@ -85,8 +85,12 @@ if (typeof cluster === 'string') {
     // Tokens issued by the dead node keep working.
     assert.equal((await api(newActive, 'GET', 'auth/token/lookup-self', { token })).status, 200);
 
-    const leader = await api(urls[3 - first - next]!, 'GET', 'sys/leader');
-    assert.equal(leader.body.leader_address, newActive);
+    // The other standby learns the new leader from the lock row (polled each second).
+    const other = urls[3 - first - next]!;
+    await waitFor('the other standby naming the new leader', async () => {
+      const r = await api(other, 'GET', 'sys/leader');
+      return r.body.leader_address === newActive ? true : undefined;
+    }, 10_000);
     const ha = await waitFor('the dead node gone from ha-status', async () => {
       const r = await api(newActive, 'GET', 'sys/ha-status', { token: root });
       return r.body?.data?.nodes?.length === 2 ? r.body.data.nodes : undefined;
