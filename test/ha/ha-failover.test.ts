@@ -84,6 +84,12 @@ if (typeof cluster === 'string') {
     assert.deepEqual(missing, [], `${missing.length} of ${acked.size} acknowledged writes missing`);
     // Tokens issued by the dead node keep working.
     assert.equal((await api(newActive, 'GET', 'auth/token/lookup-self', { token })).status, 200);
+    // Its lease too: the new active node restored it and renews it.
+    const accessor = (await api(newActive, 'GET', 'auth/token/lookup-self', { token })).body.data.accessor as string;
+    const renewed = await api(newActive, 'PUT', 'auth/token/renew-self', { token, body: { increment: '2h' } });
+    assert.equal(renewed.status, 200);
+    assert.equal(renewed.body.auth.accessor, accessor);
+    assert.equal(renewed.body.auth.lease_duration, 7200);
 
     // The other standby learns the new leader from the lock row (polled each second).
     const other = urls[3 - first - next]!;
