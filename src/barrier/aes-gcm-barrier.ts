@@ -18,7 +18,7 @@ import { ownedCopy } from './bytes.js';
 import { AlreadyInitializedError, BarrierIntegrityError, InvalidRootKeyError, NotInitializedError, ReservedKeyError } from './errors.js';
 import { Keyring } from './keyring.js';
 import { SerialQueue } from '../util/serial-queue.js';
-import { DEFAULT_READ_CACHE_LIMITS, ReadCache, type ReadCacheLimits } from './read-cache.js';
+import { DEFAULT_READ_CACHE_LIMITS, ReadCache, cacheCopy, type ReadCacheLimits } from './read-cache.js';
 
 export { encryptWith, decryptWith } from './aead.js';
 
@@ -194,13 +194,14 @@ export class AesGcmBarrier implements Storage {
     this.unsealed();
     checkNotReserved(key);
     const entry = this.encryptEntry(key, value);
-    await this.cache.write([key], () => this.physical.put(key, entry));
+    // The plaintext as of this call (the caller may reuse its buffer), cached once durable.
+    await this.cache.write([key], () => this.physical.put(key, entry), [cacheCopy(value)]);
   }
 
   async delete(key: string): Promise<void> {
     this.unsealed();
     checkNotReserved(key);
-    await this.cache.write([key], () => this.physical.delete(key));
+    await this.cache.write([key], () => this.physical.delete(key), [null]);
   }
 
   /** Forget cached plaintext of keys written below the barrier (replication applies WAL entries there). */
@@ -255,11 +256,18 @@ export class AesGcmBarrier implements Storage {
   async batch(ops: readonly BatchOp[]): Promise<void> {
     this.unsealed();
     for (const op of ops) checkNotReserved(op.key);
-    const sealedOps = ops.map((op): BatchOp => (op.type === 'put' ? { type: 'put', key: op.key, value: this.encryptEntry(op.key, op.value) } : op));
-    await this.cache.write(
-      ops.map((op) => op.key),
-      () => this.physical.batch(sealedOps),
-    );
+    const keys: string[] = [];
+    const written: (Buffer | null)[] = [];
+    const sealedOps = ops.map((op): BatchOp => {
+      keys.push(op.key);
+      if (op.type !== 'put') {
+        written.push(null);
+        return op;
+      }
+      written.push(cacheCopy(op.value));
+      return { type: 'put', key: op.key, value: this.encryptEntry(op.key, op.value) };
+    });
+    await this.cache.write(keys, () => this.physical.batch(sealedOps), written);
   }
 
   private encryptEntry(key: string, value: Buffer): Buffer {

@@ -9,7 +9,9 @@
  * in flight; otherwise a slow read could cache a value older than an acknowledged write. Each
  * read from storage holds a ticket for its key, which such a write marks stale. Writes to other
  * keys do not matter, so a steady write load does not keep unrelated keys (tokens, engine
- * config) out of the cache. Every write drops its keys when it starts and again when it ends.
+ * config) out of the cache. Every write drops its keys when it starts; when it ends it drops
+ * them again or, if it succeeded and nothing else touched the key meanwhile, caches the plaintext
+ * it wrote (write-through: a KV v2 write reads the secret's metadata the previous write left).
  * The cache is cleared (and its buffers zeroed) on seal.
  *
  * Decoded forms: `getDecoded` keeps, next to an entry's bytes, the value one decoder made of
@@ -34,7 +36,8 @@ export interface ReadCacheLimits {
   readonly enabled?: () => boolean;
 }
 
-export const DEFAULT_READ_CACHE_LIMITS: ReadCacheLimits = { maxEntries: 10_000, maxBytes: 32 * 1024 * 1024, maxValueBytes: 64 * 1024 };
+/** Writes fill the cache too, two entries per KV secret: 65,536 entries is a working set of ~32,000 secrets. */
+export const DEFAULT_READ_CACHE_LIMITS: ReadCacheLimits = { maxEntries: 65_536, maxBytes: 32 * 1024 * 1024, maxValueBytes: 64 * 1024 };
 
 /** One read from storage in flight; settle it with `fill` whatever the read's outcome. */
 export interface ReadTicket {
@@ -110,46 +113,44 @@ export class ReadCache {
    */
   fill(ticket: ReadTicket, value: Buffer | null | undefined): void {
     const key = ticket.key;
-    const set = this.reading.get(key);
-    if (set !== undefined && set.delete(ticket) && set.size === 0) this.reading.delete(key);
+    this.endTicket(ticket);
     if (value === undefined || ticket.stale || this.writing.has(key)) return;
-    if (this.limits.enabled !== undefined && !this.limits.enabled()) return;
-    if ((value !== null && value.length > this.limits.maxValueBytes) || this.limits.maxEntries === 0) return;
-    this.drop(key);
-    this.entries.set(key, { value: value === null ? null : Buffer.from(value), hit: false, charged: value?.length ?? 0 });
-    this.bytes += value?.length ?? 0;
-    // Every marked entry is moved (and unmarked) at most once, so this ends.
-    for (const [oldest, entry] of this.entries) {
-      if (this.withinLimits()) break;
-      if (oldest === key) continue;
-      this.entries.delete(oldest);
-      if (entry.hit) {
-        entry.hit = false;
-        this.entries.set(oldest, entry);
-        continue;
-      }
-      this.bytes -= entry.charged;
-      entry.value?.fill(0);
-    }
-    // Limits smaller than this one value: it cannot stay either.
-    if (!this.withinLimits()) this.drop(key);
+    this.insert(key, value === null ? null : cacheCopy(value));
   }
 
-  /** Run a write of `keys` with the cache kept coherent around it. */
-  async write<T>(keys: readonly string[], write: () => Promise<T>): Promise<T> {
+  /**
+   * Run a write of `keys` with the cache kept coherent around it. With `written` (the plaintext
+   * each key now holds, null for a delete; buffers the cache may keep and zero), a write that
+   * succeeded caches what it wrote (write-through: the next write of a secret reads its metadata
+   * without storage or a decrypt), but only for a key no other write or invalidation touched
+   * while it was in flight, and that appears once in `keys` (the same rule as a read's fill).
+   */
+  async write<T>(keys: readonly string[], write: () => Promise<T>, written?: readonly (Buffer | null)[]): Promise<T> {
+    const own: ReadTicket[] = [];
     for (const k of keys) {
       this.writing.set(k, (this.writing.get(k) ?? 0) + 1);
       this.drop(k);
+      if (written !== undefined) own.push(this.ticket(k));
     }
+    let ok = false;
     try {
-      return await write();
+      const result = await write();
+      ok = true;
+      return result;
     } finally {
-      for (const k of keys) {
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
         const n = (this.writing.get(k) ?? 1) - 1;
         if (n === 0) this.writing.delete(k);
         else this.writing.set(k, n);
+        const mine = own[i];
+        if (mine !== undefined) this.endTicket(mine);
         this.markStale(k);
         this.drop(k);
+        const value = written?.[i];
+        if (value === undefined) continue;
+        if (ok && mine !== undefined && !mine.stale && n === 0) this.insert(k, value);
+        else if (value !== null) value.fill(0);
       }
     }
   }
@@ -181,6 +182,41 @@ export class ReadCache {
     return n;
   }
 
+  private endTicket(ticket: ReadTicket): void {
+    const set = this.reading.get(ticket.key);
+    if (set !== undefined && set.delete(ticket) && set.size === 0) this.reading.delete(ticket.key);
+  }
+
+  /** Cache `value` (owned by the cache from now on) for key, then evict down to the limits. */
+  private insert(key: string, value: Buffer | null): void {
+    const refused =
+      (this.limits.enabled !== undefined && !this.limits.enabled()) ||
+      (value !== null && value.length > this.limits.maxValueBytes) ||
+      this.limits.maxEntries === 0;
+    if (refused) {
+      value?.fill(0);
+      return;
+    }
+    this.drop(key);
+    this.entries.set(key, { value, hit: false, charged: value?.length ?? 0 });
+    this.bytes += value?.length ?? 0;
+    // Every marked entry is moved (and unmarked) at most once, so this ends.
+    for (const [oldest, entry] of this.entries) {
+      if (this.withinLimits()) break;
+      if (oldest === key) continue;
+      this.entries.delete(oldest);
+      if (entry.hit) {
+        entry.hit = false;
+        this.entries.set(oldest, entry);
+        continue;
+      }
+      this.bytes -= entry.charged;
+      entry.value?.fill(0);
+    }
+    // Limits smaller than this one value: it cannot stay either.
+    if (!this.withinLimits()) this.drop(key);
+  }
+
   private markStale(key: string): void {
     const set = this.reading.get(key);
     if (set !== undefined) for (const t of set) t.stale = true;
@@ -197,4 +233,15 @@ export class ReadCache {
     this.bytes -= old.charged;
     old.value?.fill(0);
   }
+}
+
+/**
+ * A copy the cache may keep for long: its own memory, not a slice of node's shared 8 KiB pool
+ * (a cached slice would keep its whole slab alive; with tens of thousands of entries that is
+ * hundreds of MiB).
+ */
+export function cacheCopy(value: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(value.length);
+  value.copy(copy);
+  return copy;
 }

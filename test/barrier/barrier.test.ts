@@ -165,11 +165,16 @@ describe('AesGcmBarrier', () => {
     await ready();
     await barrier.put('logical/m/t', plain('tamper-me-value'));
     const original = physical.data.get('logical/m/t')!;
+    // Every damaged entry below is a change behind the barrier's back: reads must reach storage.
+    const damage = (value: Buffer): void => {
+      physical.data.set('logical/m/t', value);
+      barrier.invalidate(['logical/m/t']);
+    };
     // Flip one bit in the version byte, the nonce, the ciphertext and the tag in turn.
     for (const pos of [4, 5, 17, original.length - 20, original.length - 1]) {
       const damaged = Buffer.from(original);
       damaged[pos]! ^= 0x01;
-      physical.data.set('logical/m/t', damaged);
+      damage(damaged);
       await assert.rejects(barrier.get('logical/m/t'), (err: unknown) => {
         assert.ok(err instanceof BarrierIntegrityError);
         assert.equal(err.key, 'logical/m/t');
@@ -178,11 +183,11 @@ describe('AesGcmBarrier', () => {
         return true;
       });
     }
-    physical.data.set('logical/m/t', original.subarray(0, 3));
+    damage(original.subarray(0, 3));
     await assert.rejects(barrier.get('logical/m/t'), /entry too short/);
     const unknownTerm = Buffer.from(original);
     unknownTerm.writeUInt32BE(99, 0);
-    physical.data.set('logical/m/t', unknownTerm);
+    damage(unknownTerm);
     await assert.rejects(barrier.get('logical/m/t'), /unknown key term 99/);
   });
 
@@ -266,6 +271,7 @@ describe('AesGcmBarrier', () => {
   it('a get racing a seal does not return plaintext', async () => {
     await ready();
     await barrier.put('race', plain('v'));
+    barrier.invalidate(['race']); // not cached by the put: this get reads storage while the seal happens
     const pending = barrier.get('race');
     barrier.seal();
     await assert.rejects(pending, SealedError);

@@ -9,6 +9,21 @@ class CountingPhysical extends MapPhysical {
   gets = 0;
   /** When set, the next get waits for this promise after reading (a slow read). */
   hold: Promise<void> | undefined;
+  /** When set, the next put or batch waits for this promise before writing (a slow write). */
+  holdWrite: Promise<void> | undefined;
+  override async put(key: string, value: Buffer): Promise<void> {
+    await this.waitWrite();
+    return super.put(key, value);
+  }
+  override async batch(ops: Parameters<MapPhysical['batch']>[0]): Promise<void> {
+    await this.waitWrite();
+    return super.batch(ops);
+  }
+  private async waitWrite(): Promise<void> {
+    const h = this.holdWrite;
+    this.holdWrite = undefined;
+    if (h) await h;
+  }
   override async get(key: string): Promise<Buffer | undefined> {
     this.gets++;
     const v = await super.get(key);
@@ -31,6 +46,7 @@ async function open(limits?: ConstructorParameters<typeof AesGcmBarrier>[2]) {
 test('a repeated read is served from the cache, and a write replaces it', async () => {
   const { physical, barrier } = await open();
   await barrier.put('k', Buffer.from('one'));
+  barrier.invalidate(['k']);
   const before = physical.gets;
   assert.equal((await barrier.get('k'))!.toString(), 'one');
   assert.equal((await barrier.get('k'))!.toString(), 'one');
@@ -168,4 +184,102 @@ test('a missing key is remembered as missing until something writes it', async (
   assert.equal(await barrier.get('config'), undefined);
   await barrier.batch([{ type: 'put', key: 'config', value: Buffer.from('d') }]);
   assert.equal((await barrier.get('config'))!.toString(), 'd');
+});
+
+/** Lets a held write go once the test says so. */
+function gate(): { promise: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const promise = new Promise<void>((r) => (release = r));
+  return { promise, release };
+}
+
+test('write-through: a finished write is read back without storage, as of the call', async () => {
+  const { physical, barrier } = await open();
+  const value = Buffer.from('one');
+  await barrier.put('k', value);
+  value.fill(0x78); // the caller reusing its buffer changes nothing
+  await barrier.batch([
+    { type: 'put', key: 'meta', value: Buffer.from('m') },
+    { type: 'delete', key: 'gone' },
+  ]);
+  const before = physical.gets;
+  assert.equal((await barrier.get('k'))!.toString(), 'one');
+  assert.equal((await barrier.get('meta'))!.toString(), 'm');
+  assert.equal(await barrier.get('gone'), undefined);
+  assert.equal(physical.gets, before, 'all three answered from the cache');
+  // What the cache holds is what storage holds.
+  const other = new AesGcmBarrier(physical);
+  await other.unseal(Buffer.alloc(32, 7));
+  assert.equal((await other.get('k'))!.toString(), 'one');
+});
+
+test('write-through caches nothing for a failed write, a duplicate key, or a key touched meanwhile', async () => {
+  const { physical, barrier } = await open();
+  await barrier.put('k', Buffer.from('old'));
+
+  physical.failNextBatch = true;
+  await assert.rejects(barrier.batch([{ type: 'put', key: 'k', value: Buffer.from('failed') }]));
+  let gets = physical.gets;
+  assert.equal((await barrier.get('k'))!.toString(), 'old');
+  assert.equal(physical.gets, gets + 1, 'a failed write leaves the key to storage');
+
+  await barrier.batch([
+    { type: 'put', key: 'dup', value: Buffer.from('first') },
+    { type: 'put', key: 'dup', value: Buffer.from('last') },
+  ]);
+  gets = physical.gets;
+  assert.equal((await barrier.get('dup'))!.toString(), 'last');
+  assert.equal(physical.gets, gets + 1, 'a key named twice in a batch is not cached');
+
+  // Two overlapping writes of one key: neither caches, storage decides.
+  const slow = gate();
+  physical.holdWrite = slow.promise;
+  const first = barrier.put('k', Buffer.from('a'));
+  await barrier.put('k', Buffer.from('b'));
+  slow.release();
+  await first;
+  gets = physical.gets;
+  assert.equal((await barrier.get('k'))!.toString(), 'a');
+  assert.equal(physical.gets, gets + 1, 'overlapping writes of a key cache nothing');
+
+  // An invalidation while the write was in flight: the key may hold anything, so read storage.
+  const held = gate();
+  physical.holdWrite = held.promise;
+  const write = barrier.put('k', Buffer.from('c'));
+  barrier.invalidate(['k']);
+  held.release();
+  await write;
+  gets = physical.gets;
+  await barrier.get('k');
+  assert.equal(physical.gets, gets + 1, 'an invalidated write is not cached');
+});
+
+test('write-through: a seal during the write leaves nothing cached after unseal', async () => {
+  const { physical, barrier, rootKey } = await open();
+  const held = gate();
+  physical.holdWrite = held.promise;
+  const write = barrier.put('k', Buffer.from('v'));
+  barrier.seal();
+  held.release();
+  await write;
+  const cache = (barrier as unknown as { cache: ReadCache }).cache;
+  assert.equal(cache.size, 0);
+  assert.equal(cache.readsInFlight, 0);
+  await barrier.unseal(rootKey);
+  const gets = physical.gets;
+  assert.equal((await barrier.get('k'))!.toString(), 'v');
+  assert.equal(physical.gets, gets + 1);
+});
+
+test('write-through stays off while the cache is disabled (performance standby)', async () => {
+  let enabled = false;
+  const { physical, barrier } = await open({ maxEntries: 100, maxBytes: 10_000, maxValueBytes: 100, enabled: () => enabled });
+  await barrier.put('k', Buffer.from('v'));
+  const gets = physical.gets;
+  await barrier.get('k');
+  assert.equal(physical.gets, gets + 1);
+  enabled = true;
+  await barrier.put('k', Buffer.from('w'));
+  assert.equal((await barrier.get('k'))!.toString(), 'w');
+  assert.equal(physical.gets, gets + 1);
 });

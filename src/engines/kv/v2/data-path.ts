@@ -75,7 +75,8 @@ const writeData: PathHandler<typeof fields> = async (_req, f, ctx) => {
   const data = f.getOk('data');
   if (data === undefined) throw new BadRequestError('no data provided');
   const store = new KvStore(ctx.storage);
-  const meta = await store.metadata(path);
+  // Shared (frozen, parsed once per cached entry): addVersion copies what it changes.
+  const meta = await store.sharedMetadata(path);
   const config = await store.config();
   checkCas(meta, config, casOption(f));
   return commitVersion(path, store, meta, config, data, ctx);
@@ -116,7 +117,7 @@ export const dataPath = definePath({
   fields,
   existenceCheck: async (_req, f, ctx) => {
     const path = f.get('path');
-    return isValidSecretPath(path) && (await new KvStore(ctx.storage).metadata(path)) !== undefined;
+    return isValidSecretPath(path) && (await new KvStore(ctx.storage).sharedMetadata(path)) !== undefined;
   },
   operations: {
     read: (_req, f, ctx) => readData(f, ctx),

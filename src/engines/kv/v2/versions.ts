@@ -78,7 +78,8 @@ export interface NewVersion {
 
 /**
  * Add a version holding data, pruning versions beyond max_versions. Does not write. `existing`
- * is taken over and changed (callers pass metadata they just read and own).
+ * is left as it is (it may be the shared, frozen decoded entry): the answer's metadata is a new
+ * object with its own versions map; version records are never changed, only added or dropped.
  */
 export function addVersion(
   path: string,
@@ -87,7 +88,7 @@ export function addVersion(
   data: Record<string, unknown>,
   now: number,
 ): NewVersion {
-  const meta: KeyMetadata = existing ?? newMetadata(now);
+  const meta: KeyMetadata = existing === undefined ? newMetadata(now) : { ...existing, versions: { ...existing.versions } };
   const versionsAt = versionKeyPrefix(path);
   const version = meta.currentVersion + 1;
   const deleteAfter = effectiveDeleteAfter(meta, config);
