@@ -223,7 +223,7 @@ export class Pipeline {
    */
   private async authenticate(req: Request): Promise<TokenUse> {
     const tokens = this.core.tokens;
-    const found = req.clientToken === '' ? undefined : await tokens.lookup(req.clientToken);
+    const found = req.clientToken === '' ? undefined : await tokens.lookup(req.clientToken, req.tokenMemo);
     if (found === undefined) throw new PermissionDeniedError();
     if (!addressAllowed(req.remoteAddr, found.entry.boundCidrs)) throw new PermissionDeniedError();
     // Resolved before the use is counted: a disabled entity's token is refused without spending a use.

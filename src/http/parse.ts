@@ -16,8 +16,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { BadRequestError } from '../errors.js';
 import type { Operation, Request } from '../logical/request.js';
+import { TokenHashMemo } from '../token/connection-memo.js';
 import { parseDurationSeconds } from '../util/duration.js';
 import { decodeFormBody, decodeJSONObject, isFormBody, mediaType, mergeFields, readBody } from './body.js';
 import { MethodNotAllowedError, UnsupportedMediaTypeError } from './http-errors.js';
@@ -200,7 +202,22 @@ export async function parseRequest(msg: IncomingMessage, opts: ParseOptions, par
     headers,
     wrapTTL,
     remoteAddr: clientAddress(msg.socket?.remoteAddress),
+    tokenMemo: clientToken === '' || msg.socket === undefined || msg.socket === null ? undefined : tokenMemoOf(msg.socket),
   };
+}
+
+const tokenMemos = new WeakMap<Socket, TokenHashMemo>();
+
+/** One memo per client connection, dropped with it (src/token/connection-memo.ts). */
+function tokenMemoOf(socket: Socket): TokenHashMemo {
+  let memo = tokenMemos.get(socket);
+  if (memo === undefined) {
+    const created = new TokenHashMemo();
+    memo = created;
+    tokenMemos.set(socket, created);
+    socket.once('close', () => created.clear());
+  }
+  return memo;
 }
 
 /** A dual-stack listener reports IPv4 clients as "::ffff:a.b.c.d"; CIDR checks want "a.b.c.d". */

@@ -1,3 +1,4 @@
+import type { TokenHashMemo } from '../token/connection-memo.js';
 /**
  * The internal Request/Response the core speaks. The HTTP shell builds a Request and renders a
  * Response; nothing below the shell knows about HTTP. The same Request is what a standby
@@ -51,6 +52,8 @@ export interface Request {
   wrapTTL: number;
   /** Remote address of the client, for CIDR bindings and audit. */
   readonly remoteAddr: string;
+  /** The client connection's memo of its token's storage key (HTTP requests only). */
+  readonly tokenMemo?: TokenHashMemo;
   /** Set by the token step. */
   auth?: CallerAuth;
   /** Set by the router. */

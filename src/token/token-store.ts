@@ -22,6 +22,7 @@ import { randomBase62, randomBytes } from '../util/random.js';
 import { BATCH_PREFIX, openBatchToken, sealBatchToken } from './batch-codec.js';
 import { isExpired, type TokenEntry, type TokenType } from './token-entry.js';
 import { SaltedHmac } from './salted-hmac.js';
+import type { TokenHashMemo } from './connection-memo.js';
 
 export type { TokenEntry } from './token-entry.js';
 
@@ -247,7 +248,7 @@ export class TokenStore {
   }
 
   /** The live entry for a token, or undefined when unknown, expired or its parent is gone. */
-  async lookup(token: string): Promise<FoundToken | undefined> {
+  async lookup(token: string, memo?: TokenHashMemo): Promise<FoundToken | undefined> {
     if (token === '' || token.length > MAX_TOKEN_LENGTH) return undefined;
     if (token.startsWith(BATCH_PREFIX)) {
       if (this.batchKey === undefined) return undefined;
@@ -255,7 +256,18 @@ export class TokenStore {
       if (entry === undefined || !(await this.alive(entry))) return undefined;
       return { idHash: '', entry };
     }
-    return this.lookupHash(this.idHash(token));
+    return this.lookupHash(memo === undefined ? this.idHash(token) : this.memoizedIdHash(token, memo));
+  }
+
+  /** idHash through the client connection's memo (connection-memo.ts). */
+  private memoizedIdHash(token: string, memo: TokenHashMemo): string {
+    const key = this.saltedHmac;
+    if (key === undefined) return this.idHash(token);
+    const known = memo.get(key, token);
+    if (known !== undefined) return known;
+    const idHash = this.idHash(token);
+    memo.set(key, token, idHash);
+    return idHash;
   }
 
   /** As lookup, by storage key. */
