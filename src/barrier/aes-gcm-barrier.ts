@@ -88,21 +88,7 @@ export class AesGcmBarrier implements Storage {
   async unseal(rootKey: Buffer): Promise<void> {
     checkRootKey(rootKey);
     if (this.state !== undefined) return;
-    const box = await this.physical.get(BARRIER_KEYRING);
-    if (box === undefined) throw new NotInitializedError();
-    let plain: Buffer;
-    try {
-      plain = decryptWith(rootKey, BARRIER_KEYRING, box);
-    } catch (err) {
-      if (err instanceof DecryptionError) throw new InvalidRootKeyError();
-      throw err;
-    }
-    let keyring: Keyring;
-    try {
-      keyring = Keyring.deserialize(plain);
-    } finally {
-      plain.fill(0);
-    }
+    const keyring = await this.readKeyring(rootKey);
     try {
       await this.checkCanary(keyring);
     } catch (err) {
@@ -221,21 +207,7 @@ export class AesGcmBarrier implements Storage {
   reloadKeyring(): Promise<void> {
     return this.rotations.run(async () => {
       const state = this.unsealed();
-      const box = await this.physical.get(BARRIER_KEYRING);
-      if (box === undefined) throw new NotInitializedError();
-      let plain: Buffer;
-      try {
-        plain = decryptWith(state.rootKey, BARRIER_KEYRING, box);
-      } catch (err) {
-        if (err instanceof DecryptionError) throw new InvalidRootKeyError();
-        throw err;
-      }
-      let next: Keyring;
-      try {
-        next = Keyring.deserialize(plain);
-      } finally {
-        plain.fill(0);
-      }
+      const next = await this.readKeyring(state.rootKey);
       if (this.state !== state) {
         next.zero();
         throw new SealedError();
@@ -282,6 +254,24 @@ export class AesGcmBarrier implements Storage {
     // Re-check: the barrier may have been sealed while the physical read was in flight.
     const { keyring } = this.unsealed();
     return openEntry(keyring, key, raw);
+  }
+
+  /** The stored keyring opened with `rootKey`; a wrong key is InvalidRootKeyError. The plaintext is zeroed. */
+  private async readKeyring(rootKey: Buffer): Promise<Keyring> {
+    const box = await this.physical.get(BARRIER_KEYRING);
+    if (box === undefined) throw new NotInitializedError();
+    let plain: Buffer;
+    try {
+      plain = decryptWith(rootKey, BARRIER_KEYRING, box);
+    } catch (err) {
+      if (err instanceof DecryptionError) throw new InvalidRootKeyError();
+      throw err;
+    }
+    try {
+      return Keyring.deserialize(plain);
+    } finally {
+      plain.fill(0);
+    }
   }
 
   private async checkCanary(keyring: Keyring): Promise<void> {
