@@ -53,7 +53,7 @@ export function decodeBase64(input: string, padded = true): Buffer {
       }
       if (isNewline(c)) continue;
       if (!padded || c !== 0x3d /* = */ || n < 2) throw new Base64Error(i - 1);
-      // Padding: "xx==" needs a second "=", "xxx=" is complete.
+      // Padding: "ab==" needs a second "=", "abc=" is complete.
       if (n === 2) {
         while (i < bytes.length && isNewline(bytes[i]!)) i++;
         if (i === bytes.length) throw new Base64Error(bytes.length);
