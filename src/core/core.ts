@@ -204,6 +204,7 @@ export class Core implements HaHost {
       ttls: this.ttls,
       factoryFor: (type) => this.builtins.get(type) ?? builtinFactory('secret', type),
       passive: () => this.perfStandby,
+      perfSecondary: () => this.replication.mode === 'secondary',
     });
     this.authMounts = new MountTable({
       kind: 'auth',
@@ -245,6 +246,7 @@ export class Core implements HaHost {
                 },
               }) : builtinFactory('auth', type)),
       passive: () => this.perfStandby,
+      perfSecondary: () => this.replication.mode === 'secondary',
     });
   }
 

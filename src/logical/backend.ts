@@ -24,6 +24,12 @@ export interface BackendContext {
   readonly storage: StorageView;
   readonly mount: MountSettings;
   readonly clock: Clock;
+  /**
+   * True while the node is a performance secondary (or a demoted primary): replicated storage
+   * is read-only here and the primary does the mount's background writes. Asked at each use,
+   * since promotion changes it without remounting. Absent: the node does not replicate.
+   */
+  readonly isPerfSecondary?: () => boolean;
 }
 
 /** Paths (relative to the mount, glob '*' at end allowed) with special treatment. */

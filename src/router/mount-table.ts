@@ -47,6 +47,8 @@ export interface MountTableOptions {
    * mount gets a route whose backend refuses every request, so the standby forwards it.
    */
   readonly passive?: () => boolean;
+  /** Handed to backends as BackendContext.isPerfSecondary. */
+  readonly perfSecondary?: () => boolean;
 }
 
 /** Mount types a performance standby builds: their construction starts nothing. */
@@ -369,7 +371,7 @@ export class MountTable {
     const settings = this.settingsFor(entry);
     const passive = this.opts.passive?.() === true;
     const backend: LogicalBackend =
-      passive && !PASSIVE_TYPES.has(entry.type) ? passiveStub() : await factory({ storage, mount: settings, clock: this.opts.clock });
+      passive && !PASSIVE_TYPES.has(entry.type) ? passiveStub() : await factory({ storage, mount: settings, clock: this.opts.clock, isPerfSecondary: this.opts.perfSecondary });
     this.opts.classifier.setMount(this.dataPath(entry), {
       local: entry.local,
       localPaths: backend.specialPaths.local ?? [],

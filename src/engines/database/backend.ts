@@ -30,6 +30,8 @@ export function databaseFactory(ctx: BackendContext): LogicalBackend {
       help: DATABASE_HELP,
       initialize: (c) => mountOf(c).start(),
       cleanup: (c) => mountOf(c).stop(),
+      // Replication applied a change to the mount's storage (this node is a secondary).
+      invalidate: (key, c) => mountOf(c).invalidate(key),
     },
     ctx,
   );

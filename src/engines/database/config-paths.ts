@@ -98,8 +98,14 @@ const writeConfig: PathHandler<typeof CONFIG_FIELDS> = async (_req, f, ctx) => {
         throw new BadRequestError(`error creating database object: ${message}`);
       }
     }
-    // The operator's new password wins over any interrupted root rotation.
-    await m.store.commitConfig(name, config);
+    try {
+      // The operator's new password wins over any interrupted root rotation.
+      await m.store.commitConfig(name, config);
+    } catch (err) {
+      // Not stored (a secondary forwards the write to its primary): the verified pool goes too.
+      await plugin?.close();
+      throw err;
+    }
     await m.connections.replace(name, plugin);
     return urlPassword(details.connectionUrl) !== undefined ? { warnings: [URL_PASSWORD_WARNING] } : undefined;
   });
@@ -203,7 +209,7 @@ const rotateRootPath = definePath({
         if (!/\{\{\s*password\s*\}\}/.test(c.connectionUrl)) {
           throw new BadRequestError('unable to rotate root credentials: connection_url must be templated with {{password}}');
         }
-        const plugin = await m.connections.get(name, config).catch((err: unknown) => {
+        const plugin = await m.connections.get(name).catch((err: unknown) => {
           throw databaseFailure(err, 'unable to rotate root credentials');
         });
         const password = generatePassword();

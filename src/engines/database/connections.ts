@@ -1,10 +1,11 @@
 /**
  * The open connection pools of one mount, one per config name. A pool opens on first use and
- * closes when its config is written, deleted, reset or rotated, and when the mount is
- * unmounted or sealed. Opening and replacing are serialised per name, so a pool that lost a
- * race is closed instead of leaking.
+ * closes when its config is written, deleted, reset or rotated (here, or on the primary and
+ * replicated: `invalidate`), and when the mount is unmounted or sealed. Opening and replacing
+ * are serialised per name, so a pool that lost a race is closed instead of leaking, and a pool
+ * opens from the config stored when it opens, never from one a caller read before a change.
  */
-import { UnavailableError } from '../../errors.js';
+import { BadRequestError, UnavailableError } from '../../errors.js';
 import { KeyedMutex } from '../../util/keyed-mutex.js';
 import { pluginDef } from './catalog.js';
 import { PluginError, type DatabasePlugin } from './plugin-api.js';
@@ -16,14 +17,22 @@ export class Connections {
   private readonly locks = new KeyedMutex();
   private closed = false;
 
-  constructor(private readonly store: DatabaseStore) {}
+  /** `readOnly`: the config is replicated from a primary, which settles rotations; never write it. */
+  constructor(
+    private readonly store: DatabaseStore,
+    private readonly readOnly: () => boolean = () => false,
+  ) {}
 
   /** The live plugin for a config, opening its pool on first use. */
-  get(name: string, config: DatabaseConfig): Promise<DatabasePlugin> {
+  get(name: string): Promise<DatabasePlugin> {
     return this.locks.run(name, async () => {
       if (this.closed) throw new UnavailableError('the database engine is shutting down');
       const cached = this.open.get(name);
       if (cached !== undefined) return cached;
+      // Read under the lock: a replicated change closes the pool under it too, so it cannot be
+      // reopened from a config read before that change.
+      const config = await this.store.getConfig(name);
+      if (config === undefined) throw new BadRequestError(`could not find database with name: ${name}`);
       const plugin = await this.openFor(name, config);
       this.open.set(name, plugin);
       return plugin;
@@ -52,7 +61,8 @@ export class Connections {
   /**
    * Open a pool for the stored config. If a rotate-root was interrupted (a pending password is
    * stored), the database holds either the stored or the pending password: keep whichever
-   * connects, and commit the pending one if it is that.
+   * connects, and commit the pending one if it is that. A read-only (secondary) mount only
+   * connects: the primary settles the rotation and its writes replace this pool when they arrive.
    */
   private async openFor(name: string, config: DatabaseConfig): Promise<DatabasePlugin> {
     const def = pluginDef(config.pluginName);
@@ -63,7 +73,7 @@ export class Connections {
     const current = def.open(config.connection, new Redactor([pending.password]));
     try {
       await current.verify();
-      await this.store.deletePendingRoot(name);
+      if (!this.readOnly()) await this.store.deletePendingRoot(name);
       return current;
     } catch {
       await current.close();
@@ -72,11 +82,11 @@ export class Connections {
     const candidate = def.open(next.connection, new Redactor([config.connection.password]));
     try {
       await candidate.verify();
+      if (!this.readOnly()) await this.store.commitConfig(name, next);
     } catch (err) {
       await candidate.close();
       throw err;
     }
-    await this.store.commitConfig(name, next);
     return candidate;
   }
 }

@@ -20,9 +20,8 @@ import { isRoleAllowed } from './store.js';
 export const CREDS_SECRET_TYPE = 'creds';
 
 async function pluginFor(m: DatabaseMount, dbName: string, what: string): Promise<DatabasePlugin> {
-  const config = await m.store.getConfig(dbName);
-  if (config === undefined) throw new BadRequestError(`${what}: could not find database with name: ${dbName}`);
-  return m.connections.get(dbName, config).catch((err: unknown) => {
+  if ((await m.store.getConfig(dbName)) === undefined) throw new BadRequestError(`${what}: could not find database with name: ${dbName}`);
+  return m.connections.get(dbName).catch((err: unknown) => {
     throw databaseFailure(err, what);
   });
 }
@@ -46,7 +45,7 @@ const credsPath = definePath({
       const now = ctx.clock.now();
       const username = dynamicUsername(req.auth?.displayName ?? '', name, now);
       const password = generatePassword();
-      const plugin = await m.connections.get(role.dbName, config).catch((err: unknown) => {
+      const plugin = await m.connections.get(role.dbName).catch((err: unknown) => {
         throw databaseFailure(err, 'unable to create user');
       });
       try {

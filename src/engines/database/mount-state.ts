@@ -3,13 +3,24 @@
  * rotation timer and the per-name locks. Handlers receive only the mount's BackendContext, so
  * the state is keyed by that object (one per mounted backend instance: a remount or unseal
  * builds a new one, and the old one is stopped by `cleanup`).
+ *
+ * On a performance secondary the mount's storage follows the primary: `invalidate` drops a pool
+ * whose config changed there and moves a static role's due time, and nothing here writes
+ * storage in the background (the primary rotates; see `followsPrimary`).
  */
 import type { BackendContext } from '../../logical/backend.js';
 import { KeyedMutex } from '../../util/keyed-mutex.js';
 import { Connections } from './connections.js';
 import { RotationScheduler } from './rotation-scheduler.js';
-import { nextDue, rotateStaticRole, type RotationDeps } from './static-rotation.js';
-import { DatabaseStore } from './store.js';
+import { nextDue, roleLock, rotateStaticRole, type RotationDeps } from './static-rotation.js';
+import { CONFIG_PREFIX, DatabaseStore, ROOT_ROTATION_PREFIX, STATIC_ROLE_PREFIX } from './store.js';
+
+/** The name in `key` below `prefix` (names never contain '/'), or undefined. */
+function nameUnder(key: string, prefix: string): string | undefined {
+  if (!key.startsWith(prefix)) return undefined;
+  const name = key.slice(prefix.length);
+  return name === '' || name.includes('/') ? undefined : name;
+}
 
 export class DatabaseMount implements RotationDeps {
   readonly store: DatabaseStore;
@@ -19,8 +30,17 @@ export class DatabaseMount implements RotationDeps {
 
   constructor(readonly ctx: BackendContext) {
     this.store = new DatabaseStore(ctx.storage);
-    this.connections = new Connections(this.store);
-    this.scheduler = new RotationScheduler(ctx.clock, (name) => rotateStaticRole(this, name));
+    const follows = (): boolean => this.followsPrimary();
+    this.connections = new Connections(this.store, follows);
+    this.scheduler = new RotationScheduler(ctx.clock, (name) => rotateStaticRole(this, name), follows);
+  }
+
+  /**
+   * Whether the mount's data is replicated from a primary: a performance secondary's mount
+   * that is not local. Its storage is read-only here, so the primary owns rotations.
+   */
+  followsPrimary(): boolean {
+    return this.ctx.isPerfSecondary?.() === true && !this.ctx.mount.local;
   }
 
   get clock(): BackendContext['clock'] {
@@ -34,6 +54,28 @@ export class DatabaseMount implements RotationDeps {
       const role = await this.store.getStaticRole(name);
       if (role !== undefined) this.scheduler.set(name, nextDue(role, now));
     }
+  }
+
+  /**
+   * Replication changed `key` below us. A config (or its pending root password) changed or went:
+   * close its pool, the next use opens one from what is stored now. A static role changed: its
+   * due time follows the primary's rotations, so a promoted secondary rotates on time.
+   */
+  invalidate(key: string): void {
+    const config = nameUnder(key, CONFIG_PREFIX) ?? nameUnder(key, ROOT_ROTATION_PREFIX);
+    // replace() only fails if closing the old pool does; it is gone from the map either way.
+    if (config !== undefined) void this.connections.replace(config, undefined).catch(() => undefined);
+    const role = nameUnder(key, STATIC_ROLE_PREFIX);
+    if (role !== undefined) void this.reschedule(role).catch(() => undefined);
+  }
+
+  /** Re-read a static role under its lock (so reads finish in the order changes came) and reschedule it. */
+  private reschedule(name: string): Promise<void> {
+    return this.locks.run(roleLock(name), async () => {
+      const role = await this.store.getStaticRole(name);
+      if (role === undefined) this.scheduler.remove(name);
+      else this.scheduler.set(name, nextDue(role, this.clock.now()));
+    });
   }
 
   /** On unmount or seal: no more rotations, every pool closed. */

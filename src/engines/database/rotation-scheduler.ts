@@ -2,11 +2,16 @@
  * Scheduled static-role rotation: one clock timer per mount, armed for the earliest due role
  * (no timer per role). Due roles rotate one after another; a failed rotation is retried after
  * RETRY_MS. The timer is re-armed whenever a role's due time changes and after every run.
+ * While `paused` (a performance secondary: the primary rotates, and its results arrive by
+ * replication and move the due times) nothing rotates; it looks again every PAUSED_RECHECK_MS,
+ * so a promoted secondary takes over the schedule without a remount.
  */
 import type { Clock } from '../../clock.js';
 
 /** Delay before retrying a rotation that failed (database down, statement error). */
 export const ROTATION_RETRY_MS = 10_000;
+/** How often a paused scheduler checks whether it may rotate again (promotion). */
+export const PAUSED_RECHECK_MS = 60_000;
 /** Longest single timer: Node's timers overflow past 2^31-1 ms, so long waits are taken in steps. */
 const MAX_TIMER_MS = 3_600_000;
 
@@ -18,10 +23,13 @@ export class RotationScheduler {
   private cancelTimer: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** While paused: no run before this time (ms), whatever is due. */
+  private notBefore = 0;
 
   constructor(
     private readonly clock: Clock,
     private readonly rotate: RotateFn,
+    private readonly paused: () => boolean = () => false,
   ) {}
 
   /** Set (or move) when a role is next due. */
@@ -56,7 +64,7 @@ export class RotationScheduler {
     let next = Infinity;
     for (const at of this.due.values()) next = Math.min(next, at);
     if (next === Infinity) return;
-    const delay = Math.min(Math.max(0, next - this.clock.now()), MAX_TIMER_MS);
+    const delay = Math.min(Math.max(0, Math.max(next, this.notBefore) - this.clock.now()), MAX_TIMER_MS);
     this.cancelTimer = this.clock.setTimer(delay, () => {
       this.cancelTimer = undefined;
       this.running = this.runDue().finally(() => {
@@ -68,6 +76,11 @@ export class RotationScheduler {
 
   private async runDue(): Promise<void> {
     const now = this.clock.now();
+    if (this.paused()) {
+      this.notBefore = now + PAUSED_RECHECK_MS;
+      return;
+    }
+    this.notBefore = 0;
     const names = [...this.due].filter(([, at]) => at <= now).map(([name]) => name);
     for (const name of names) {
       if (this.stopped) return;

@@ -43,9 +43,8 @@ export function rotateStaticRole(deps: RotationDeps, name: string): Promise<numb
 
 /** Rotate `role` (the caller holds its lock); persists the result and returns the next due time. */
 export async function rotateLocked(deps: RotationDeps, name: string, role: StaticRoleEntry): Promise<number> {
-  const config = await deps.store.getConfig(role.dbName);
-  if (config === undefined) throw new BadRequestError(`could not find database with name: ${role.dbName}`);
-  const plugin = await deps.connections.get(role.dbName, config).catch((err: unknown) => {
+  if ((await deps.store.getConfig(role.dbName)) === undefined) throw new BadRequestError(`could not find database with name: ${role.dbName}`);
+  const plugin = await deps.connections.get(role.dbName).catch((err: unknown) => {
     throw databaseFailure(err, 'unable to rotate static role');
   });
   const password = generatePassword();
