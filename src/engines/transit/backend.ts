@@ -40,6 +40,15 @@ export async function rotateDueKeys(store: KeyStore, nowMs: () => number): Promi
   return rotated;
 }
 
+/**
+ * Whether the mount's keys are replicated from a primary: a performance secondary's mount that
+ * is not local. Its storage is read-only here; the primary rotates and the new version arrives
+ * by replication (`invalidate`).
+ */
+function followsPrimary(ctx: BackendContext): boolean {
+  return ctx.isPerfSecondary?.() === true && !ctx.mount.local;
+}
+
 export function transitFactory(ctx: BackendContext): LogicalBackend {
   const store = storeOf(ctx);
   let cancel: (() => void) | undefined;
@@ -48,7 +57,9 @@ export function transitFactory(ctx: BackendContext): LogicalBackend {
 
   const schedule = (): void => {
     cancel = ctx.clock.setTimer(AUTO_ROTATE_CHECK_MS, () => {
-      running = rotateDueKeys(store, () => ctx.clock.now())
+      // Asked at every tick, so a promoted secondary starts rotating at its next one.
+      const pass = followsPrimary(ctx) ? Promise.resolve(0) : rotateDueKeys(store, () => ctx.clock.now());
+      running = pass
         // A failed pass (e.g. a storage error) is retried at the next tick; backends get no logger.
         .catch(() => undefined)
         .finally(() => {

@@ -12,6 +12,7 @@ import { databaseFactory } from '../../../src/engines/database/backend.js';
 import { mountOf } from '../../../src/engines/database/mount-state.js';
 import { PAUSED_RECHECK_MS } from '../../../src/engines/database/rotation-scheduler.js';
 import { isArcaError, ReadOnlyError } from '../../../src/errors.js';
+import { STALE_READ_WARNING } from '../../../src/replication/forwarding.js';
 import type { Storage } from '../../../src/logical/storage.js';
 import { StorageView } from '../../../src/logical/storage.js';
 import type { BatchOp } from '../../../src/storage/physical.js';
@@ -111,6 +112,52 @@ test('a secondary issues credentials and follows rotate-root, a rewritten config
     await set.close();
     await pgc.query(`DROP ROLE IF EXISTS ${userA}`);
     await pgc.query(`DROP ROLE IF EXISTS ${userB}`);
+  }
+});
+
+test('a config write and a role write sent to a secondary are forwarded to the primary and succeed', async (t) => {
+  if (skip) return t.skip(skip);
+  const pgc = cluster!;
+  const user = `repl_engine_fwd_${process.pid}`;
+  const password = `f-${Math.random().toString(36).slice(2)}-Pw`;
+  await createEngineUser(pgc, user, password);
+  const url = `postgresql://{{username}}:{{password}}@${pgc.host}:${pgc.port}/postgres?sslmode=disable`;
+  const set = new ReplicationSet();
+  try {
+    const p = await set.startPrimary();
+    const s = await set.addSecondary('s1');
+    await p.call('update', 'sys/mounts/database', { type: 'database' });
+    await set.converge();
+    const before = p.node.core.replication.lastIndex();
+
+    // Both writes go to the secondary (with its own, local token). Its storage refuses the write
+    // (the config is verified from the secondary first), so the pipeline forwards it.
+    const config = await s.call('update', 'database/config/pg', { plugin_name: 'postgresql-database-plugin', connection_url: url, username: user, password, allowed_roles: 'app' });
+    assert.ok(!(config?.warnings ?? []).includes(STALE_READ_WARNING), 'the secondary applied the forwarded config write');
+    const role = await s.call('update', 'database/roles/app', { db_name: 'pg', creation_statements: CREATE, default_ttl: '5m' });
+    assert.ok(!(role?.warnings ?? []).includes(STALE_READ_WARNING), 'the secondary applied the forwarded role write');
+    assert.ok(p.node.core.replication.lastIndex() >= before + 2, 'both writes are in the primary\'s log');
+
+    // They landed on the primary...
+    const atPrimary = (await p.call('read', 'database/config/pg'))?.data;
+    assert.equal((atPrimary?.['connection_details'] as { username?: string } | undefined)?.username, user);
+    assert.deepEqual(atPrimary?.['allowed_roles'], ['app']);
+    assert.equal((await p.call('read', 'database/roles/app'))?.data?.['db_name'], 'pg');
+    // ...and the secondary reads them at once (the forward waited until it applied them).
+    const atSecondary = (await s.call('read', 'database/config/pg'))?.data;
+    assert.equal((atSecondary?.['connection_details'] as { username?: string } | undefined)?.username, user);
+    assert.equal(JSON.stringify(atSecondary).includes(password), false, 'the root password is never returned');
+    assert.equal((await s.call('read', 'database/roles/app'))?.data?.['default_ttl'], 300);
+    assert.deepEqual((await s.call('list', 'database/roles'))?.data?.['keys'], ['app']);
+
+    // The forwarded config and role work at both clusters.
+    await credsWork(pgc, s, 'credentials from the secondary with the forwarded config and role');
+    await credsWork(pgc, p, 'credentials from the primary with the forwarded config and role');
+    await set.converge();
+    await set.assertIdentical();
+  } finally {
+    await set.close();
+    await pgc.query(`DROP ROLE IF EXISTS ${user}`);
   }
 });
 

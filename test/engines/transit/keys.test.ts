@@ -247,6 +247,39 @@ test('auto-rotation rotates keys whose period has elapsed', async () => {
   assert.equal((await t.read('keys/auto'))!.data!['latest_version'], 2, 'no rotation after cleanup');
 });
 
+test('auto-rotation skips while the mount follows a primary and resumes after promotion', async () => {
+  const t = setupTransit();
+  let secondary = true;
+  let local = false;
+  const transit = transitFactory({ ...t.ctx, mount: { ...t.ctx.mount, get local() { return local; } }, isPerfSecondary: () => secondary });
+  await transit.initialize?.();
+  await call(transit, 'update', 'keys/auto', { auto_rotate_period: '1h' });
+  const version = async (): Promise<unknown> => (await call(transit, 'read', 'keys/auto'))!.data!['latest_version'];
+  const tick = async (minutes: number): Promise<void> => {
+    for (let i = 0; i < (minutes * 60_000) / AUTO_ROTATE_CHECK_MS; i++) {
+      t.clock.advance(AUTO_ROTATE_CHECK_MS);
+      for (let j = 0; j < 10; j++) await new Promise((r) => setImmediate(r));
+    }
+  };
+  // Storage stays writable here, so a pass that ran would show as a new version.
+  const writes = t.storage.writes;
+  await tick(180);
+  assert.equal(await version(), 1, 'a secondary leaves rotation to the primary');
+  assert.equal(t.storage.writes, writes, 'nothing written at the secondary');
+  // A local mount on a secondary is the secondary's own: it rotates.
+  local = true;
+  await tick(1);
+  assert.equal(await version(), 2);
+  local = false;
+  await tick(120);
+  assert.equal(await version(), 2);
+  // Promoted: the next check rotates the overdue key.
+  secondary = false;
+  await tick(1);
+  assert.equal(await version(), 3);
+  await transit.cleanup?.();
+});
+
 test('concurrent changes of one key serialise; concurrent upserts make one key', async () => {
   const t = setupTransit();
   await t.write('keys/k');
