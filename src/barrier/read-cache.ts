@@ -200,9 +200,15 @@ export class ReadCache {
     this.drop(key);
     this.entries.set(key, { value, hit: false, charged: value?.length ?? 0 });
     this.bytes += value?.length ?? 0;
+    if (this.withinLimits()) return;
+    // Evict down to a low-water mark (1/64 below the limits), so a full cache walks its oldest
+    // entries once per many inserts rather than on every one: a Map keeps the slots of deleted
+    // entries until it is rebuilt, and each walk from the oldest end steps over them again.
+    const entryMark = this.limits.maxEntries - Math.floor(this.limits.maxEntries / 64);
+    const byteMark = this.limits.maxBytes - Math.floor(this.limits.maxBytes / 64);
     // Every marked entry is moved (and unmarked) at most once, so this ends.
     for (const [oldest, entry] of this.entries) {
-      if (this.withinLimits()) break;
+      if (this.entries.size <= entryMark && this.bytes <= byteMark) break;
       if (oldest === key) continue;
       this.entries.delete(oldest);
       if (entry.hit) {

@@ -4,8 +4,8 @@
  *                                   LIST sys/leases/lookup/<prefix> is a one-level listing)
  *   token/<tokenHash>/<leaseHash>   lease id, to revoke a token's leases
  */
-import { createHash } from 'node:crypto';
 import type { BatchOp } from '../storage/physical.js';
+import { sha256Hex } from '../util/sha256.js';
 import type { StorageView } from '../logical/storage.js';
 import type { LeaseEntry } from './lease-entry.js';
 
@@ -13,7 +13,7 @@ const ID = 'id/';
 const TOKEN = 'token/';
 
 function leaseHash(leaseId: string): string {
-  return createHash('sha256').update(leaseId).digest('hex');
+  return sha256Hex(leaseId);
 }
 
 export class LeaseStore {

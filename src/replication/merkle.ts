@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { compareKeys } from '../storage/one-level.js';
+import { sha256 as sha256Once } from '../util/sha256.js';
 
 export const PAGES = 256;
 export const SUBPAGES = 256;
@@ -20,20 +21,24 @@ function sha256(...parts: readonly (Buffer | string)[]): Buffer {
   return h.digest();
 }
 
-const ZERO = Buffer.from([0]);
 const EMPTY_SUBPAGE = sha256();
 const EMPTY_PAGE = sha256(...new Array<Buffer>(SUBPAGES).fill(EMPTY_SUBPAGE));
 export const EMPTY_ROOT = sha256(...new Array<Buffer>(PAGES).fill(EMPTY_PAGE)).toString('hex');
 
 /** The [page, subpage] a key lives in. */
 export function bucketOf(key: string): readonly [number, number] {
-  const h = sha256(key);
+  const h = sha256Once(key);
   return [h[0] as number, h[1] as number];
 }
 
 /** The leaf hash of a key holding `value` (barrier ciphertext, as stored). */
 export function leafHash(key: string, value: Buffer): Buffer {
-  return sha256(Buffer.from(key, 'utf8'), ZERO, value);
+  const keyBytes = Buffer.byteLength(key, 'utf8');
+  const input = Buffer.allocUnsafe(keyBytes + 1 + value.length);
+  input.write(key, 0, 'utf8');
+  input[keyBytes] = 0;
+  value.copy(input, keyBytes + 1);
+  return sha256Once(input);
 }
 
 interface Page {

@@ -2,22 +2,29 @@
  * SQLite Physical: the embedded default for a single node. One table, keys in a WITHOUT ROWID
  * primary key so the table itself is the ordered index that one-level listing seeks in.
  *
- * Durability: WAL journal with synchronous=FULL, so a commit is on disk (fsynced) before the
- * caller's promise resolves. Throughput comes from group commit: writes issued while the event
- * loop is busy are queued and committed together in one transaction at the next setImmediate,
- * so one fsync serves many callers. better-sqlite3 is synchronous, so each commit runs to its
- * end without interleaving with any other call on this object.
+ * Durability: WAL journal. A write's promise resolves only once its commit is on disk: the
+ * connection commits with synchronous=NORMAL and the WAL file is fdatasynced off the event loop
+ * (wal-sync.ts), so the event loop never waits for a disk. Throughput comes from group commit:
+ * writes issued while the event loop is busy are queued and committed together in one
+ * transaction at the next setImmediate, and one sync serves every commit made before it started.
+ * better-sqlite3 is synchronous, so each commit runs to its end without interleaving with any
+ * other call on this object.
  *
  * `batchRelaxed` is the one exception, for data another node holds durably (a replication
- * secondary's applied batches): a group made only of relaxed units commits with
- * synchronous=NORMAL (no fsync; survives a process crash, may lose the last commits, whole and in
- * order, on power loss). Any group holding an ordinary write commits FULL, and that fsync of the
- * WAL file also makes every earlier relaxed commit durable.
+ * secondary's applied batches): its promise resolves at commit, without waiting for a sync
+ * (survives a process crash, may lose the last commits, whole and in order, on power loss). The
+ * next sync for an ordinary write makes every earlier relaxed commit durable too.
+ *
+ * Checkpoints (copying WAL pages back into the database file) run in a worker thread
+ * (sqlite-checkpointer.ts), not inside the commit that crosses a threshold.
  */
 
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StorageClosedError } from './errors.js';
+import { Checkpointer } from './sqlite-checkpointer.js';
+import { WalSyncer } from './wal-sync.js';
+import type { CheckpointReply } from './sqlite-checkpoint-worker.js';
 import { type KeyScan, checkLimit, checkPrefix, listOneLevel } from './one-level.js';
 import { copyValue, prepareBatch } from './ops.js';
 import { type BatchOp, type Physical, checkKey } from './physical.js';
@@ -33,13 +40,23 @@ export interface SqliteOptions {
 const DEFAULT_MAX_BATCH_OPS = 1000;
 /** How long a commit waits for another connection's lock before failing. */
 const BUSY_TIMEOUT_MS = 5000;
+/** Page cache size in KiB. */
+const CACHE_KIB = 32 * 1024;
+/**
+ * WAL pages (4 KiB each) after which the writer checkpoints by itself. With the checkpoint thread
+ * at work this copies only the last few frames, but it is the writer's checkpoint that lets the
+ * next transaction start the WAL file over (a concurrent one rarely catches up with the writer).
+ */
+const SAFETY_CHECKPOINT_PAGES = 4096;
+/** Size a restarted WAL file is truncated to. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 /** Owner read/write only: the file holds the (encrypted) keyring and every secret. */
 const FILE_MODE = 0o600;
 
 /** One caller's writes: committed together, and settled together. */
 interface Unit {
   readonly ops: readonly BatchOp[];
-  /** Committed without fsync when its whole group is relaxed (batchRelaxed). */
+  /** Resolved at commit, without waiting for the WAL sync (batchRelaxed). */
   readonly relaxed: boolean;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
@@ -61,14 +78,22 @@ export class SqlitePhysical implements Physical {
     try {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (onDisk && mode !== 'wal') throw new Error(`sqlite storage: cannot enable WAL (journal_mode=${String(mode)})`);
-      db.pragma('synchronous = FULL');
+      // NORMAL: commits write the WAL without an fsync; WalSyncer makes them durable before they are acknowledged.
+      db.pragma(onDisk ? 'synchronous = NORMAL' : 'synchronous = FULL');
+      // A 32 MiB page cache (default 2 MiB): version keys are digests, so a group of writes
+      // touches pages all over the tree.
+      db.pragma(`cache_size = -${CACHE_KIB}`);
+      // Checkpoints run in a thread (sqlite-checkpointer.ts); the writer's own automatic one is
+      // only the safety net, and the WAL file is cut back to a bounded size when it restarts.
+      db.pragma(`wal_autocheckpoint = ${SAFETY_CHECKPOINT_PAGES}`);
+      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID');
       if (onDisk) {
         for (const file of [path, `${path}-wal`, `${path}-shm`]) {
           if (existsSync(file)) chmodSync(file, FILE_MODE);
         }
       }
-      return new SqlitePhysical(db, maxBatchOps);
+      return new SqlitePhysical(db, maxBatchOps, onDisk ? new Checkpointer(path) : undefined, onDisk ? `${path}-wal` : undefined);
     } catch (err) {
       db.close();
       throw err;
@@ -82,17 +107,22 @@ export class SqlitePhysical implements Physical {
   private readonly scanStmts: readonly [readonly [Statement, Statement], readonly [Statement, Statement]];
   private readonly commitUnits: Database.Transaction<(units: readonly Unit[]) => void>;
 
+  private readonly syncer: WalSyncer | undefined;
   private queue: Unit[] = [];
+  /** Ordinary writes queued while a sync ran wait for its end, then commit as one group. */
+  private heldForSync = false;
   private flushScheduled = false;
   private closed = false;
   private commitCount = 0;
-  /** The connection's current synchronous setting (FULL unless the last group was all relaxed). */
-  private syncFull = true;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly maxBatchOps: number,
+    private readonly checkpointer: Checkpointer | undefined,
+    /** Undefined for an in-memory database (nothing to make durable). */
+    walPath: string | undefined,
   ) {
+    this.syncer = walPath === undefined ? undefined : new WalSyncer(walPath, this.afterSync);
     this.getStmt = db.prepare('SELECT value FROM kv WHERE key = ?').pluck();
     this.putStmt = db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.deleteStmt = db.prepare('DELETE FROM kv WHERE key = ?');
@@ -110,6 +140,17 @@ export class SqlitePhysical implements Physical {
         }
       }
     });
+  }
+
+  /** What the checkpoint thread has done (tests, diagnostics); undefined for an in-memory database. */
+  get checkpoints(): { readonly requests: number; readonly last: CheckpointReply | undefined } | undefined {
+    const c = this.checkpointer;
+    return c === undefined ? undefined : { requests: c.requests, last: c.last };
+  }
+
+  /** WAL syncs completed so far (tests, diagnostics); undefined for an in-memory database. */
+  get syncs(): number | undefined {
+    return this.syncer?.syncs;
   }
 
   /** Transactions committed so far (group commit makes this far fewer than writes). */
@@ -170,6 +211,10 @@ export class SqlitePhysical implements Physical {
     this.closed = true;
     // Each pass removes at least one unit, so this ends.
     while (this.queue.length > 0) this.commitNext();
+    await this.syncer?.drained();
+    this.syncer?.close();
+    // The thread's connection first: the last connection to close checkpoints what is left.
+    await this.checkpointer?.close();
     this.db.close();
   }
 
@@ -195,10 +240,20 @@ export class SqlitePhysical implements Physical {
     });
   }
 
-  /** One event-loop turn of committing: one group, then yield so reads and new writes get in. */
+  /**
+   * One event-loop turn of committing: one group, then yield so reads and new writes get in.
+   * While a sync runs, ordinary writes are held: committed now they would still be acknowledged
+   * only after the next sync, so they wait for this one to end and commit as one larger group
+   * (fewer transactions, each B-tree page written once for many writes). Relaxed units commit
+   * at once (they are acknowledged at commit).
+   */
   private readonly flushTurn = (): void => {
     this.flushScheduled = false;
     if (this.queue.length === 0 || !this.db.open) return;
+    if (this.syncer?.busy === true && !this.queue.some((u) => u.relaxed)) {
+      this.heldForSync = true;
+      return;
+    }
     this.commitNext();
     if (this.queue.length > 0) {
       this.flushScheduled = true;
@@ -221,9 +276,9 @@ export class SqlitePhysical implements Physical {
     }
     const group = this.queue.splice(0, count);
     try {
-      this.setSync(group.every((u) => u.relaxed));
       this.commitUnits.immediate(group);
       this.commitCount++;
+      this.checkpointer?.committed(ops);
     } catch (err) {
       if (group.length === 1) {
         group[0]?.reject(err);
@@ -232,25 +287,38 @@ export class SqlitePhysical implements Physical {
       for (const unit of group) this.commitAlone(unit);
       return;
     }
-    for (const unit of group) unit.resolve();
+    this.settle(group);
   }
 
   private commitAlone(unit: Unit): void {
     try {
-      this.setSync(unit.relaxed);
       this.commitUnits.immediate([unit]);
       this.commitCount++;
     } catch (err) {
       unit.reject(err);
       return;
     }
-    unit.resolve();
+    this.settle([unit]);
   }
 
-  /** Switch synchronous between transactions, only when it changes (a statement per switch). */
-  private setSync(relaxed: boolean): void {
-    if (this.syncFull === !relaxed) return;
-    this.db.pragma(relaxed ? 'synchronous = NORMAL' : 'synchronous = FULL');
-    this.syncFull = !relaxed;
+  /** A sync ended (its writes are acknowledged): commit what was held for it, then the next sync starts. */
+  private readonly afterSync = (): void => {
+    if (!this.heldForSync) return;
+    this.heldForSync = false;
+    if (this.queue.length > 0 && this.db.open) this.commitNext();
+    if (this.queue.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushTurn);
+    }
+  };
+
+  /** Committed units: relaxed ones are done, the others once the WAL is synced. */
+  private settle(units: readonly Unit[]): void {
+    const durable: Unit[] = [];
+    for (const unit of units) {
+      if (unit.relaxed || this.syncer === undefined) unit.resolve();
+      else durable.push(unit);
+    }
+    if (durable.length > 0) this.syncer?.durable(durable);
   }
 }

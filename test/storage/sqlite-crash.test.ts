@@ -96,7 +96,8 @@ test('sqlite: acknowledged writes survive SIGKILL, values are whole, batches all
   const path = join(dir, 'crash.sqlite');
   const runs: Acks[] = [];
   for (let run = 0; run < 3; run++) {
-    runs.push(await crashWriter(path, run, 300 + 100 * run));
+    // Thousands of ops per run: the checkpoint thread (one request per 1,000 ops) is at work when the kill lands.
+    runs.push(await crashWriter(path, run, 1500 + 500 * run));
     const p = SqlitePhysical.open(path);
     try {
       for (let earlier = 0; earlier <= run; earlier++) await verify(p, earlier, runs[earlier] as Acks);

@@ -172,3 +172,38 @@ test('sqlite: an acknowledged write is seen by the very next read, also under co
     await p.close();
   }
 });
+
+test('sqlite: WAL checkpoints run in the checkpoint thread, and nothing is lost across close and reopen', async () => {
+  const path = freshPath();
+  const p = SqlitePhysical.open(path);
+  const value = (n: number): Buffer => Buffer.alloc(1024 + (n % 7) * 300, n % 251);
+  // 24 groups of 200 ops (~6 MiB): the thread is asked once per 256 committed ops.
+  for (let g = 0; g < 24; g++) {
+    await Promise.all(Array.from({ length: 200 }, (_, i) => p.put(`k/${g}/${i}`, value(g * 200 + i))));
+  }
+  const deadline = Date.now() + 10_000;
+  while (p.checkpoints?.last === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const done = p.checkpoints;
+  assert.ok(done !== undefined && done.requests >= 5, `checkpoint requests: ${done?.requests}`);
+  assert.equal(done.last?.ok, true, `checkpoint failed: ${done.last?.error}`);
+  assert.ok((done.last?.checkpointed ?? 0) > 0, 'the thread copied no WAL frame back');
+  await p.close();
+  // The thread's connection is closed too: the last close checkpointed everything and removed the WAL.
+  assert.throws(() => statSync(`${path}-wal`), /ENOENT/);
+  const again = SqlitePhysical.open(path);
+  try {
+    for (let g = 0; g < 24; g++) {
+      for (let i = 0; i < 200; i += 37) assert.deepEqual(await again.get(`k/${g}/${i}`), value(g * 200 + i));
+    }
+    assert.equal((await again.list('k/')).length, 24);
+  } finally {
+    await again.close();
+  }
+});
+
+test('sqlite: an in-memory database has no checkpoint thread', async () => {
+  const p = SqlitePhysical.open(':memory:');
+  await p.put('a', Buffer.from('1'));
+  assert.equal(p.checkpoints, undefined);
+  await p.close();
+});

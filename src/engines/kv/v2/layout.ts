@@ -11,9 +11,9 @@
  * "a/"; version data hangs off a fixed-length digest of the path, so no path can reach into
  * another path's versions whatever characters it contains.
  */
-import * as crypto from 'node:crypto';
 import type { StorageView } from '../../../logical/storage.js';
 import type { BatchOp } from '../../../storage/physical.js';
+import { sha256Hex as hashHex } from '../../../util/sha256.js';
 
 export const CONFIG_KEY = 'config';
 export const METADATA_PREFIX = 'metadata/';
@@ -61,9 +61,6 @@ export function metadataKey(path: string): string {
   return METADATA_PREFIX + path;
 }
 
-/** One-shot hashing (node 20.12+) costs a fraction of a createHash object; every read and write names a version. */
-const hashHex: (text: string) => string =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** Digests of recently named paths: a hot secret is read over and over. Bounded; emptied when full. */
 const digests = new Map<string, string>();
