@@ -112,7 +112,7 @@ export class Pipeline {
 
       // Audit step: caller and ACL decision known, nothing run yet; no device recording it stops the request here.
       await trail?.request();
-      const resp = await this.runBackend(backend, breq, placement, requested);
+      const resp = await this.runBackend(backend, breq, placement, requested, match.route.entry.local);
       if (resp?.login !== undefined) await this.registerLogin(breq, match, resp);
       if (resp?.secret?.type !== undefined && resp.secret.leaseId === undefined) {
         resp.secret = await this.core.expiration.register(req.path, resp.secret, match.route.settings, use?.idHash ?? '');
@@ -137,12 +137,22 @@ export class Pipeline {
    * The backend step. On a secondary, a handler that writes replicated state fails read-only:
    * the already authenticated request then goes to the primary (docs/replication.md).
    */
-  private async runBackend(backend: LogicalBackend, req: BackendRequest, placement: Placement, requested: Operation): Promise<Response | undefined> {
+  private async runBackend(
+    backend: LogicalBackend,
+    req: BackendRequest,
+    placement: Placement,
+    requested: Operation,
+    mountLocal: boolean,
+  ): Promise<Response | undefined> {
     // The primary re-runs its own existence check on what the client asked for (this node's may be stale).
     const asked = requested === req.operation ? req : { ...req, operation: requested };
     if (placement === 'forward' && this.forwarder !== undefined) {
       // A read sent for freshness wrote nothing: no need to wait for its index here.
       return forwardToPrimary(this.forwarder, asked, undefined, !(requested === 'read' || requested === 'list'));
+    }
+    // A write that can only change replicated state goes to the primary without running here.
+    if (this.forwarder !== undefined && !mountLocal && backend.writesShared?.(req) === true && this.forwarder.link() !== undefined) {
+      return forwardToPrimary(this.forwarder, asked);
     }
     try {
       return await backend.handleRequest(req);

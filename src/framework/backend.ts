@@ -45,6 +45,8 @@ export interface BackendDef {
    * (replication applied it, or an HA standby learned of it): drop what is cached about it.
    */
   readonly invalidate?: (key: string, ctx: BackendContext) => void;
+  /** LogicalBackend.writesShared. */
+  readonly writesShared?: (req: BackendRequest) => boolean;
 }
 
 interface CompiledPath {
@@ -182,5 +184,6 @@ export function createBackend(def: BackendDef, ctx: BackendContext): LogicalBack
     const invalidate = def.invalidate;
     backend.invalidate = (key) => invalidate(key, ctx);
   }
+  if (def.writesShared !== undefined) backend.writesShared = def.writesShared;
   return backend;
 }

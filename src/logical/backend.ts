@@ -121,6 +121,13 @@ export interface LogicalBackend {
    * (replication applied it on a secondary): drop whatever is cached about it.
    */
   invalidate?(key: string): void;
+  /**
+   * True when the request can only succeed by writing the mount's replicated storage (a KV
+   * write). On a performance secondary such a request goes to the primary as soon as it is
+   * authorised, instead of running here until its storage write is refused. Absent: the
+   * request always runs here first (the refusal still forwards it).
+   */
+  writesShared?(req: BackendRequest): boolean;
 }
 
 export type BackendFactory = (ctx: BackendContext) => LogicalBackend | Promise<LogicalBackend>;

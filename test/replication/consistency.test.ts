@@ -288,3 +288,47 @@ test('transit: a key rotated at the primary encrypts with the new version at the
     await set.close();
   }
 });
+
+/** Writes this node's replication layer refused as read-only (a handler that ran here and tried to write). */
+function countRefusals(c: Cluster): string[] {
+  const physical = c.node.core.replication.physical;
+  const refused: string[] = [];
+  const batch = physical.batch;
+  physical.batch = (ops) =>
+    batch.call(physical, ops).catch((err: unknown) => {
+      if (err instanceof ArcaError && err.constructor.name === 'ReadOnlyError') refused.push(...ops.map((op) => op.key));
+      throw err;
+    });
+  return refused;
+}
+
+test('a KV write at a secondary goes to the primary without running there: check-and-set is judged on the primary\'s data', async () => {
+  const f = await fixture(false);
+  try {
+    await f.set.primary.call('update', 'sys/mounts/kv1', { type: 'kv' });
+    await f.set.converge();
+    // The primary moves k to version 2 while the secondary's stream is held: its copy still says 1.
+    await writeWhilePaused(f, 'v2');
+    const refused = countRefusals(f.s);
+    const before = f.link.forwards;
+    const pending = send(f.s, f.sroot, 'update', 'secret/data/k', { data: { options: { cas: 2 }, data: { value: 'v3' } } });
+    // Run locally, the write would have failed its check-and-set against the stale copy, unforwarded.
+    await waitFor(async () => f.link.forwards > before, 3000, () => 'the write was not forwarded');
+    f.link.resume();
+    const w = await pending;
+    assert.equal((w?.data as { version?: number } | undefined)?.version, 3);
+    assert.equal(await readSecret(f.s, 'secret/', 'k'), 'v3', 'read-your-writes at the secondary');
+    // KV v1 likewise; neither handler ran at the secondary, so nothing there was refused.
+    await send(f.s, f.sroot, 'update', 'kv1/a', { data: { x: 'from-secondary' } });
+    assert.equal((await f.set.primary.call('read', 'kv1/a'))?.data?.['x'], 'from-secondary');
+    assert.deepEqual(refused, []);
+    // A write no backend declares (transit) still runs here first, is refused, and is forwarded.
+    await send(f.s, f.sroot, 'update', 'sys/mounts/transit', { data: { type: 'transit' } });
+    await f.set.converge();
+    await send(f.s, f.sroot, 'update', 'transit/keys/k1', {});
+    assert.ok(refused.length > 0, 'the transit key write ran at the secondary first');
+    assert.equal(((await f.set.primary.call('read', 'transit/keys/k1'))?.data as { latest_version?: number } | undefined)?.latest_version, 1);
+  } finally {
+    await f.set.close();
+  }
+});

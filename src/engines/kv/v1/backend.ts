@@ -4,7 +4,7 @@
  * never expires anything, and no lease is created.
  */
 import { BadRequestError } from '../../../errors.js';
-import type { BackendContext, LogicalBackend } from '../../../logical/backend.js';
+import type { BackendContext, BackendRequest, LogicalBackend } from '../../../logical/backend.js';
 import type { Response } from '../../../logical/request.js';
 import { parseDurationSeconds } from '../../../util/duration.js';
 import { createBackend, definePath, matchAll, type PathDef, type PathHandler } from '../../../framework/index.js';
@@ -101,5 +101,10 @@ backend. Writes replace the whole value; there is no versioning.
 `;
 
 export function kvV1Factory(ctx: BackendContext): LogicalBackend {
-  return createBackend({ paths: KV_V1_PATHS, help: KV_V1_HELP }, ctx);
+  // Every write of a KV v1 mount writes its (replicated, unless the mount is local) data.
+  return createBackend({ paths: KV_V1_PATHS, help: KV_V1_HELP, writesShared: (req) => isWrite(req.operation) }, ctx);
+}
+
+function isWrite(op: BackendRequest['operation']): boolean {
+  return op === 'create' || op === 'update' || op === 'delete';
 }

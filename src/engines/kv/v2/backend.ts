@@ -51,6 +51,8 @@ export function kvV2Factory(ctx: BackendContext): KvV2Backend {
       upgrade.check();
       return backend.existenceCheck(req);
     },
+    // Every mutation of every KV v2 path writes the mount's storage (data, metadata, versions, config).
+    writesShared: (req: BackendRequest) => isMutation(req.operation),
     // Replication changed a key of this mount below the engine: the cached engine config may be stale.
     invalidate(key: string) {
       if (key === CONFIG_KEY) invalidateConfig(ctx.storage);
