@@ -8,7 +8,12 @@ import type * as http2 from 'node:http2';
 export function respondJson(stream: http2.ServerHttp2Stream, status: number, body: unknown): void {
   if (stream.destroyed || stream.closed) return;
   if (!stream.headersSent) stream.respond({ ':status': status, 'content-type': 'application/json' });
-  stream.end(JSON.stringify(body));
+  // End once the body is written, not with it: node's stream.end(body) settles that write after the
+  // stream was destroyed and builds an ERR_STREAM_DESTROYED (a stack trace) per answer, ~9 % of
+  // a small RPC's cost in a profile.
+  stream.write(JSON.stringify(body), () => {
+    if (!stream.destroyed) stream.end();
+  });
 }
 
 /** The whole request body, refused once it passes `limit` bytes (a peer cannot make us buffer more). */
