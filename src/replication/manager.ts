@@ -319,7 +319,8 @@ export class ReplicationManager {
   async promote(opts: { primaryClusterAddr?: string } = {}): Promise<void> {
     if (this.stateNow.mode !== 'secondary') throw new BadRequestError('cannot promote: this cluster is not a performance secondary');
     await this.stopSecondary();
-    await this.physical.wal.reset();
+    // The new log continues the numbering this node had applied (X-Vault-Index stays monotonic).
+    await this.physical.wal.reset(this.applier.position.index + 1);
     await this.saveState({ ...this.stateNow, mode: 'primary', demoted: false, primaryClusterAddr: opts.primaryClusterAddr ?? '', primaryApiAddr: '', secondaryId: '' });
     this.physical.setMode('primary');
     if (this.running) {

@@ -156,16 +156,21 @@ export class WalLog {
     await this.saveMeta();
   }
 
-  /** Start a new log (new epoch, index 1), deleting every old entry. */
-  async reset(): Promise<void> {
+  /**
+   * Start a new log (new epoch), deleting every old entry. Numbering starts at `firstIndex`: a
+   * promoted secondary continues from the index it had applied, so an X-Vault-Index a client got
+   * before the promotion is still judged right after it (reached, or waited for).
+   */
+  async reset(firstIndex = 1): Promise<void> {
+    if (!Number.isSafeInteger(firstIndex) || firstIndex < 1) throw new RangeError('the first WAL index must be a positive integer');
     const indexes = await this.scanIndexes();
     for (let i = 0; i < indexes.length; i += TRIM_CHUNK) {
       await this.physical.batch(indexes.slice(i, i + TRIM_CHUNK).map((n) => ({ type: 'delete' as const, key: walKey(n) })));
     }
     this.epochId = randomUUID();
-    this.oldestIndex = 1;
-    this.next = 1;
-    this.watermark = 0;
+    this.oldestIndex = firstIndex;
+    this.next = firstIndex;
+    this.watermark = firstIndex - 1;
     this.bytes = 0;
     this.recent.clear();
     this.recentBytes = 0;

@@ -332,3 +332,24 @@ test('a KV write at a secondary goes to the primary without running there: check
     await f.set.close();
   }
 });
+
+test('X-Vault-Index stays monotonic across a promotion: the new log continues where the promoted node was', async () => {
+  const f = await fixture(false);
+  try {
+    const w = await send(f.set.primary, ROOT, 'update', 'secret/data/k', { data: { data: { value: 'before' } } });
+    const before = Number(w?.headers?.['X-Vault-Index']);
+    await f.set.converge();
+    await f.set.primary.node.core.replication.demote();
+    await f.s.node.core.replication.promote();
+    // An index handed out by the old primary is already reached at the promoted node: served, no wait.
+    const started = Date.now();
+    const r = await send(f.s, f.sroot, 'read', 'secret/data/k', { headers: { 'x-vault-index': String(before) } });
+    assert.equal(kvValue(r), 'before');
+    assert.ok(Date.now() - started < 1000, 'the old index was treated as not yet reached');
+    // The promoted node's own writes answer with larger indexes than any the old primary gave.
+    const after = await send(f.s, f.sroot, 'update', 'secret/data/k', { data: { data: { value: 'after' } } });
+    assert.ok(Number(after?.headers?.['X-Vault-Index']) > before, `${after?.headers?.['X-Vault-Index']} <= ${before}`);
+  } finally {
+    await f.set.close();
+  }
+});
