@@ -1,6 +1,7 @@
 /**
- * The cluster channel: HTTP/2 over mutual TLS on the cluster address. RPCs are
- * `POST /arca/rpc/v1/<method>` with JSON bodies, answered by part 1's RpcHandler.
+ * The cluster channel: replication RPCs framed directly on mutual TLS 1.3 (ALPN `arca-repl/1`,
+ * framing in frame-rpc.ts), answered by part 1's RpcHandler. Calls are multiplexed on one
+ * connection and answered in any order.
  *
  * Server: one plain TCP socket is bound at startup (so the cluster address is known and stable
  * even for port 0); connections are handed to a TLS server only while this cluster serves as a
@@ -10,23 +11,28 @@
  * id (`admit`), so revocation takes effect immediately. Refusals are logged with the reason and
  * change nothing.
  *
- * Client: `ClusterClient` is a PrimaryLink: one HTTP/2 session, reopened on the next call after
- * any failure, every call bounded by a timeout. Backoff between attempts is the caller's.
+ * Client: `ClusterClient` is a PrimaryLink: one connection, replaced on the next call after any
+ * failure, every call bounded by a timeout. Backoff between attempts is the caller's.
  */
-import * as http2 from 'node:http2';
 import * as net from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import * as tls from 'node:tls';
 import { isArcaError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../util/logger.js';
 import { parseListenAddress } from '../http/listener.js';
 import { normalizeSerial, sanUris, secondaryIdFromSan, serverUri, type CertAndKey } from './ca.js';
+import { ALPN_PROTOCOL, FRAME_ERROR, FRAME_RESPONSE, FrameClientConnection, FrameProtocolError, serveFrames, type Frame, type FrameAnswer } from './frame-rpc.js';
 import { isRpcMethod, RpcError, type PeerIdentity, type PrimaryLink, type RpcErrorCode, type RpcHandler, type RpcMethod, type RpcRequest, type RpcResponse } from './transport.js';
-import { readStreamBody, respondJson } from '../util/h2-json.js';
 
-export const RPC_PATH_PREFIX = '/arca/rpc/v1/';
 /** Requests carry forwarded client requests (bounded by the API's 32 MiB) or small RPC bodies. */
 const MAX_RPC_BODY = 33 * 1024 * 1024;
+/**
+ * Answers from the primary we trust: a WAL entry may hold a 32 MiB value as base64 ciphertext
+ * (one entry is always sent whole); the limit is a sanity bound well below V8's string limit.
+ */
+const MAX_RPC_RESPONSE = 256 * 1024 * 1024;
+/** Calls of one connection handled at once (a secondary has a long poll or two, merkle calls, forwards). */
+const MAX_CALLS_PER_CONNECTION = 256;
 
 /** Why a presented certificate is not admitted, or the peer it identifies. */
 export type Admission = { readonly ok: true; readonly peer: PeerIdentity } | { readonly ok: false; readonly reason: string };
@@ -41,7 +47,7 @@ export interface ClusterServeMaterial {
   admit(secondaryId: string, serial: string): Admission;
 }
 
-interface SessionPeer {
+interface ConnectionPeer {
   readonly secondaryId: string | undefined;
   readonly serial: string;
   readonly remote: string;
@@ -50,11 +56,11 @@ interface SessionPeer {
 export class ClusterListener {
   private material: ClusterServeMaterial | undefined;
   private provider: (() => Promise<ClusterServeMaterial | undefined>) | undefined;
-  private tlsServer: http2.Http2SecureServer | undefined;
+  private tlsServer: tls.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   /** Peer address of each accepted socket, taken before TLS takes the socket over. */
   private readonly remotes = new WeakMap<net.Socket, string>();
-  private readonly sessions = new Map<http2.ServerHttp2Session, SessionPeer>();
+  private readonly connections = new Map<tls.TLSSocket, ConnectionPeer>();
   private demux: ((socket: net.Socket) => Promise<boolean>) | undefined;
 
   private constructor(
@@ -86,7 +92,7 @@ export class ClusterListener {
     return this.material !== undefined;
   }
 
-  /** Serve RPCs with this material (switching drops every session); undefined stops serving. */
+  /** Serve RPCs with this material (switching drops every connection); undefined stops serving. */
   serve(material: ClusterServeMaterial | undefined): void {
     if (material === this.material) return;
     this.dropAll();
@@ -107,9 +113,9 @@ export class ClusterListener {
     if (this.provider !== undefined) this.serve(undefined);
   }
 
-  /** Close every session of one secondary (revocation): its in-flight calls fail now, not after a long poll. */
+  /** Close every connection of one secondary (revocation): its in-flight calls fail now, not after a long poll. */
   dropSecondary(secondaryId: string): void {
-    for (const [session, peer] of this.sessions) if (peer.secondaryId === secondaryId) session.destroy();
+    for (const [socket, peer] of this.connections) if (peer.secondaryId === secondaryId) socket.destroy();
   }
 
   async close(): Promise<void> {
@@ -163,89 +169,107 @@ export class ClusterListener {
     }
     this.sockets.add(socket);
     this.remotes.set(socket, remote);
+    socket.setNoDelay(true);
     socket.once('close', () => this.sockets.delete(socket));
     // tls.Server's own 'connection' listener runs the handshake on the socket we accepted.
     server.emit('connection', socket);
   }
 
   private dropAll(): void {
-    for (const session of this.sessions.keys()) session.destroy();
-    this.sessions.clear();
+    for (const socket of this.connections.keys()) socket.destroy();
+    this.connections.clear();
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
   }
 
-  private createTlsServer(material: ClusterServeMaterial): http2.Http2SecureServer {
-    const server = http2.createSecureServer({
+  private createTlsServer(material: ClusterServeMaterial): tls.Server {
+    const server = tls.createServer({
       key: material.server.keyPem,
       cert: material.server.certPem,
       ca: material.caPem,
       requestCert: true,
       rejectUnauthorized: true,
       minVersion: 'TLSv1.3',
-      allowHTTP1: false,
+      // A client offering other protocols only fails the handshake (no_application_protocol).
+      ALPNProtocols: [ALPN_PROTOCOL],
     });
-    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
-      // The TLS socket wraps the accepted TCP socket (Node keeps it as _parent); only the latter still knows the peer.
-      const raw = (socket as unknown as { _parent?: net.Socket })._parent ?? socket;
-      this.logger.warn('cluster: TLS handshake refused', { remote: this.remotes.get(raw) ?? remoteOf(raw), reason: tlsReason(err, socket.authorizationError) });
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+      this.logger.warn('cluster: TLS handshake refused', { remote: this.remoteOf(socket), reason: tlsReason(err, socket.authorizationError) });
     });
-    server.on('session', (session: http2.ServerHttp2Session) => {
-      const socket = session.socket as TLSSocket;
-      // rejectUnauthorized already ends such handshakes; this keeps the invariant local.
-      if (!socket.authorized) {
-        session.destroy();
-        return;
-      }
-      const cert = socket.getPeerCertificate();
-      this.sessions.set(session, {
-        secondaryId: secondaryIdFromSan(cert.subjectaltname, material.clusterId),
-        serial: normalizeSerial(cert.serialNumber ?? ''),
-        remote: remoteOf(socket),
-      });
-      session.once('close', () => this.sessions.delete(session));
-      session.on('error', () => undefined);
-    });
-    server.on('stream', (stream, headers) => {
-      void this.onStream(material, stream, headers).catch((err: unknown) => {
-        this.logger.error('cluster: rpc failed', { error: err as Error });
-        fail(stream, 'internal', 'internal error');
-      });
-    });
+    server.on('secureConnection', (socket: tls.TLSSocket) => this.onConnection(material, socket));
     return server;
   }
 
-  private async onStream(material: ClusterServeMaterial, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): Promise<void> {
-    stream.on('error', () => undefined);
-    const peer = this.sessions.get(stream.session as http2.ServerHttp2Session);
-    const path = String(headers[':path'] ?? '');
-    const method = path.startsWith(RPC_PATH_PREFIX) ? path.slice(RPC_PATH_PREFIX.length) : '';
-    if (peer === undefined) return fail(stream, 'forbidden', 'unknown session');
+  /** The TLS socket wraps the accepted TCP socket (Node keeps it as _parent); only the latter still knows the peer. */
+  private remoteOf(socket: tls.TLSSocket): string {
+    const raw = (socket as unknown as { _parent?: net.Socket })._parent ?? socket;
+    return this.remotes.get(raw) ?? remoteOf(raw);
+  }
+
+  private onConnection(material: ClusterServeMaterial, socket: tls.TLSSocket): void {
+    socket.on('error', () => undefined);
+    // rejectUnauthorized already ends such handshakes; this keeps the invariant local.
+    if (!socket.authorized) {
+      socket.destroy();
+      return;
+    }
+    const remote = this.remoteOf(socket);
+    if (socket.alpnProtocol !== ALPN_PROTOCOL) {
+      // A client that offered no ALPN at all (one that offered others failed the handshake).
+      this.logger.warn('cluster: connection refused', { remote, reason: `the client does not speak ${ALPN_PROTOCOL} (no ALPN)` });
+      socket.destroy();
+      return;
+    }
+    const cert = socket.getPeerCertificate();
+    const peer: ConnectionPeer = { secondaryId: secondaryIdFromSan(cert.subjectaltname, material.clusterId), serial: normalizeSerial(cert.serialNumber ?? ''), remote };
+    this.connections.set(socket, peer);
+    socket.once('close', () => this.connections.delete(socket));
+    serveFrames(
+      socket,
+      {
+        maxRequest: MAX_RPC_BODY,
+        maxResponse: MAX_RPC_RESPONSE,
+        maxInFlight: MAX_CALLS_PER_CONNECTION,
+        onProtocolError: (err) => this.logger.warn('cluster: connection closed: protocol error', { remote, secondary_id: peer.secondaryId, reason: err.message }),
+        tooLarge: (err) => {
+          this.logger.error('cluster: rpc answer too large', { remote, secondary_id: peer.secondaryId, error: err });
+          return failure('internal', 'answer too large for the cluster channel');
+        },
+      },
+      (method, body) =>
+        this.answer(material, peer, method, body).catch((err: unknown) => {
+          this.logger.error('cluster: rpc failed', { error: err as Error });
+          return failure('internal', 'internal error');
+        }),
+    );
+  }
+
+  private async answer(material: ClusterServeMaterial, peer: ConnectionPeer, method: string, raw: Buffer): Promise<FrameAnswer> {
     if (peer.secondaryId === undefined) {
       this.logger.warn('cluster: rpc refused: certificate names no secondary of this cluster', { remote: peer.remote });
-      return fail(stream, 'forbidden', 'certificate is not a secondary certificate of this cluster');
+      return failure('forbidden', 'certificate is not a secondary certificate of this cluster');
     }
-    // Checked per request: a revocation between two calls on one session refuses the second.
+    // Checked per request: a revocation between two calls on one connection refuses the second.
     const admission = material.admit(peer.secondaryId, peer.serial);
     if (!admission.ok) {
       this.logger.warn('cluster: rpc refused', { remote: peer.remote, secondary_id: peer.secondaryId, rpc: method, reason: admission.reason });
-      return fail(stream, 'forbidden', admission.reason);
+      return failure('forbidden', admission.reason);
     }
-    if (headers[':method'] !== 'POST' || !isRpcMethod(method)) return fail(stream, 'unknown-method', `unknown rpc ${JSON.stringify(path)}`);
+    if (!isRpcMethod(method)) return failure('unknown-method', `unknown rpc ${JSON.stringify(method)}`);
     let body: unknown;
     try {
-      body = JSON.parse((await readStreamBody(stream, MAX_RPC_BODY)).toString('utf8') || '{}');
+      body = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
     } catch (err) {
-      return fail(stream, 'bad-request', `invalid request body: ${(err as Error).message}`);
+      return failure('bad-request', `invalid request body: ${(err as Error).message}`);
     }
     try {
       const result = await material.handler.handle(admission.peer, method, body);
-      respondJson(stream, 200, result ?? {});
+      return { kind: FRAME_RESPONSE, json: JSON.stringify(result ?? {}) };
     } catch (err) {
-      if (err instanceof RpcError) return fail(stream, err.code, err.message);
-      if (isArcaError(err)) return fail(stream, codeForStatus(err.status), err.message);
+      if (err instanceof RpcError) return failure(err.code, err.message);
+      if (isArcaError(err)) return failure(codeForStatus(err.status), err.message);
       this.logger.error('cluster: rpc handler failed', { rpc: method, secondary_id: peer.secondaryId, error: err as Error });
-      fail(stream, 'internal', 'internal error');
+      return failure('internal', 'internal error');
     }
   }
 }
@@ -277,6 +301,8 @@ function tlsReason(err: NodeJS.ErrnoException, authorizationError: Error | strin
       return 'not a TLS connection';
     case 'ECONNRESET':
       return 'connection reset during handshake';
+    case 'ERR_SSL_NO_APPLICATION_PROTOCOL':
+      return `the client does not speak ${ALPN_PROTOCOL} (ALPN)`;
     default:
       return err.code ?? err.message;
   }
@@ -289,20 +315,34 @@ function codeForStatus(status: number): RpcErrorCode {
   return 'internal';
 }
 
-/** The error body the link turns back into an RpcError. */
-function fail(stream: http2.ServerHttp2Stream, code: RpcErrorCode, message: string): void {
-  respondJson(stream, new RpcError(code, message).status, { error: { code, message } });
+/** The error answer the link turns back into an RpcError. */
+function failure(code: RpcErrorCode, message: string): FrameAnswer {
+  return { kind: FRAME_ERROR, json: JSON.stringify({ code, message }) };
 }
 
 const ERROR_CODES: ReadonlySet<string> = new Set<RpcErrorCode>(['bad-request', 'forbidden', 'unknown-method', 'unavailable', 'internal']);
 
-/** Rebuild the primary's RpcError; a body that is not ours (a proxy, a half-written answer) is "unavailable". */
-function errorFromBody(method: string, status: number, body: unknown): RpcError {
-  const e = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  if (e !== undefined && typeof e.code === 'string' && ERROR_CODES.has(e.code) && typeof e.message === 'string') {
-    return new RpcError(e.code as RpcErrorCode, e.message);
+/** The primary's answer, or its RpcError rebuilt; an answer that is not ours is "unavailable". */
+function fromFrame(method: string, frame: Frame): unknown {
+  let parsed: unknown;
+  try {
+    parsed = frame.payload.length === 0 ? {} : JSON.parse(frame.payload.toString('utf8'));
+  } catch {
+    throw new RpcError('unavailable', `cluster rpc ${method}: malformed response`);
   }
-  return new RpcError('unavailable', `cluster rpc ${method}: unexpected status ${status}`);
+  if (frame.kind === FRAME_RESPONSE) return parsed;
+  const e = parsed as { code?: unknown; message?: unknown } | null;
+  if (e !== null && typeof e.code === 'string' && ERROR_CODES.has(e.code) && typeof e.message === 'string') {
+    throw new RpcError(e.code as RpcErrorCode, e.message);
+  }
+  throw new RpcError('unavailable', `cluster rpc ${method}: unexpected error answer`);
+}
+
+/** A transport failure as the caller sees it. */
+function unavailable(method: string, err: Error): RpcError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const cause = code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' ? new Error(`the cluster address does not speak ${ALPN_PROTOCOL} (ALPN refused)`, { cause: err }) : err;
+  return new RpcError('unavailable', `cluster rpc ${method} failed: ${cause.message}`, { cause });
 }
 
 export interface ClusterClientOptions {
@@ -320,9 +360,7 @@ export interface ClusterClientOptions {
 }
 
 export class ClusterClient implements PrimaryLink {
-  private session: http2.ClientHttp2Session | undefined;
-  /** Why a session failed (TLS verification, refused connection): more telling than the stream's own error. */
-  private readonly sessionErrors = new WeakMap<http2.ClientHttp2Session, Error>();
+  private conn: FrameClientConnection | undefined;
   private closed = false;
 
   constructor(private readonly opts: ClusterClientOptions) {}
@@ -331,79 +369,76 @@ export class ClusterClient implements PrimaryLink {
     if (this.closed) throw new RpcError('unavailable', 'cluster link is closed');
     const waitMs = typeof (body as { waitMs?: unknown }).waitMs === 'number' ? (body as { waitMs: number }).waitMs : 0;
     const timeoutMs = (this.opts.timeoutMs ?? 10_000) + waitMs;
-    const session = this.connect();
-    const payload = Buffer.from(JSON.stringify(body));
-    return new Promise<RpcResponse[M]>((resolve, reject) => {
-      let done = false;
-      const finish = (err: Error | undefined, value?: RpcResponse[M]): void => {
-        if (done) return;
-        done = true;
-        cancel();
-        if (err !== undefined) reject(err);
-        else resolve(value!);
-      };
-      const req = session.request({ ':method': 'POST', ':path': `${RPC_PATH_PREFIX}${method}`, 'content-type': 'application/json', 'content-length': payload.length });
-      const cancel = this.opts.clock.setTimer(timeoutMs, () => {
-        req.close(http2.constants.NGHTTP2_CANCEL);
-        // A primary that stops answering may be gone: start the next call on a fresh session.
-        this.reset(session);
-        finish(new RpcError('unavailable', `cluster rpc ${method} timed out after ${timeoutMs} ms`));
-      });
-      let status = 0;
-      const chunks: Buffer[] = [];
-      req.on('response', (h) => (status = Number(h[':status'] ?? 0)));
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('error', (err: Error) => {
-        this.reset(session);
-        const cause = this.sessionErrors.get(session) ?? err;
-        finish(new RpcError('unavailable', `cluster rpc ${method} failed: ${cause.message}`, { cause }));
-      });
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown;
-        try {
-          parsed = text === '' ? {} : JSON.parse(text);
-        } catch {
-          return finish(new RpcError('unavailable', `cluster rpc ${method}: malformed response (status ${status})`));
-        }
-        if (status === 200) return finish(undefined, parsed as RpcResponse[M]);
-        finish(errorFromBody(method, status, parsed));
-      });
-      req.end(payload);
+    const conn = this.connect();
+    const heard = conn.received;
+    let sent: { readonly id: number; readonly answer: Promise<Frame> };
+    try {
+      sent = conn.call(method, JSON.stringify(body));
+    } catch (err) {
+      // The server would refuse such a body the same way (and drop the connection with it).
+      if (err instanceof FrameProtocolError) throw new RpcError('bad-request', `invalid request body: ${err.message}`);
+      throw unavailable(method, err as Error);
+    }
+    const cancel = this.opts.clock.setTimer(timeoutMs, () => {
+      conn.abandon(sent.id, new RpcError('unavailable', `cluster rpc ${method} timed out after ${timeoutMs} ms`));
+      this.retire(conn, conn.received === heard);
     });
+    let frame: Frame;
+    try {
+      frame = await sent.answer;
+    } catch (err) {
+      throw err instanceof RpcError ? err : unavailable(method, err as Error);
+    } finally {
+      cancel();
+    }
+    return fromFrame(method, frame) as RpcResponse[M];
   }
 
   close(): void {
     this.closed = true;
-    if (this.session !== undefined) this.reset(this.session);
+    this.conn?.destroy(new Error('cluster link is closed'));
+    this.conn = undefined;
   }
 
-  private connect(): http2.ClientHttp2Session {
-    const current = this.session;
-    if (current !== undefined && !current.closed && !current.destroyed) return current;
+  /**
+   * After a timeout the next call dials anew. A primary that answered nothing since the call was
+   * sent may be gone: drop the connection and every call on it. One that answers other calls is
+   * only slow with this one: let those finish, then close.
+   */
+  private retire(conn: FrameClientConnection, silent: boolean): void {
+    if (this.conn === conn) this.conn = undefined;
+    if (silent) conn.destroy(new Error('the primary stopped answering'));
+    else conn.drain();
+  }
+
+  private connect(): FrameClientConnection {
+    const current = this.conn;
+    if (current !== undefined && current.open) return current;
     const { host, port } = parseListenAddress(this.opts.address);
     const expected = serverUri(this.opts.clusterId);
-    const session = http2.connect(`https://${host.includes(':') ? `[${host}]` : host}:${port}`, {
+    const socket = tls.connect({
+      host,
+      port,
       ca: this.opts.caPem,
       cert: this.opts.client.certPem,
       key: this.opts.client.keyPem,
       minVersion: 'TLSv1.3',
+      ALPNProtocols: [ALPN_PROTOCOL],
       // The primary is identified by its cluster id in the certificate, not by the address it is reached at.
       checkServerIdentity: (_host, cert) =>
         sanUris(cert.subjectaltname).includes(expected) ? undefined : new Error(`cluster certificate does not belong to cluster ${this.opts.clusterId}`),
     });
-    session.on('error', (err: Error) => {
-      this.sessionErrors.set(session, err);
-      this.reset(session);
+    socket.setNoDelay(true);
+    const conn = new FrameClientConnection(socket, { maxRequest: MAX_RPC_BODY, maxResponse: MAX_RPC_RESPONSE });
+    socket.once('secureConnect', () => {
+      // A server that ignores ALPN is not ours either.
+      if (socket.alpnProtocol !== ALPN_PROTOCOL) conn.destroy(new Error(`the cluster address does not speak ${ALPN_PROTOCOL} (ALPN ${String(socket.alpnProtocol)})`));
+      else conn.ready();
     });
-    session.on('goaway', () => this.reset(session));
-    session.on('close', () => this.reset(session));
-    this.session = session;
-    return session;
-  }
-
-  private reset(session: http2.ClientHttp2Session): void {
-    if (this.session === session) this.session = undefined;
-    if (!session.destroyed) session.destroy();
+    socket.once('close', () => {
+      if (this.conn === conn) this.conn = undefined;
+    });
+    this.conn = conn;
+    return conn;
   }
 }

@@ -33,17 +33,31 @@ export function bucketOf(key: string): readonly [number, number] {
 
 /** The leaf hash of a key holding `value` (barrier ciphertext, as stored). */
 export function leafHash(key: string, value: Buffer): Buffer {
+  return Buffer.from(leafDigest(key, value), 'latin1');
+}
+
+/**
+ * The leaf hash as a 32-character one-byte string, the form the tree keeps: one small heap
+ * string per key instead of a Buffer (an ArrayBuffer with external memory the young-generation
+ * collector has to sweep, and ~150 bytes of objects per leaf).
+ */
+function leafDigest(key: string, value: Buffer): string {
   const keyBytes = Buffer.byteLength(key, 'utf8');
   const input = Buffer.allocUnsafe(keyBytes + 1 + value.length);
   input.write(key, 0, 'utf8');
   input[keyBytes] = 0;
   value.copy(input, keyBytes + 1);
-  return sha256Once(input);
+  return sha256Latin1(input);
+}
+
+function sha256Latin1(input: Buffer): string {
+  return sha256Once(input).toString('latin1');
 }
 
 interface Page {
   /** Leaves by key, per subpage; undefined while empty. */
-  readonly subpages: (Map<string, Buffer> | undefined)[];
+  /** Leaf hashes as 32-character one-byte strings (leafDigest). */
+  readonly subpages: (Map<string, string> | undefined)[];
   /** Cached subpage hashes; undefined = dirty or not computed. */
   readonly subHashes: (Buffer | undefined)[];
   hash: Buffer | undefined;
@@ -67,11 +81,15 @@ export class MerkleTree {
 
   /** Record that key holds value. */
   set(key: string, value: Buffer): void {
-    this.setLeaf(key, leafHash(key, value));
+    this.putLeaf(key, leafDigest(key, value));
   }
 
   /** Record a precomputed leaf hash (copying a tree, or a filtered view of one). */
   setLeaf(key: string, leaf: Buffer): void {
+    this.putLeaf(key, leaf.toString('latin1'));
+  }
+
+  private putLeaf(key: string, leaf: string): void {
     const [p, s] = bucketOf(key);
     const page = this.pageFor(p);
     let sub = page.subpages[s];
@@ -80,7 +98,7 @@ export class MerkleTree {
       page.subpages[s] = sub;
     }
     const old = sub.get(key);
-    if (old !== undefined && old.equals(leaf)) return;
+    if (old === leaf) return;
     if (old === undefined) {
       page.count++;
       this.leafCount++;
@@ -105,7 +123,8 @@ export class MerkleTree {
   /** The leaf hash of key, or undefined when absent. */
   leaf(key: string): Buffer | undefined {
     const [p, s] = bucketOf(key);
-    return this.pages[p]?.subpages[s]?.get(key);
+    const leaf = this.pages[p]?.subpages[s]?.get(key);
+    return leaf === undefined ? undefined : Buffer.from(leaf, 'latin1');
   }
 
   root(): string {
@@ -133,7 +152,7 @@ export class MerkleTree {
     const subs = subpage === undefined ? p.subpages : [p.subpages[subpage]];
     for (const sub of subs) {
       if (sub === undefined) continue;
-      for (const [k, h] of sub) out.push([k, h.toString('hex')]);
+      for (const [k, h] of sub) out.push([k, Buffer.from(h, 'latin1').toString('hex')]);
     }
     return out.sort((a, b) => compare(a[0], b[0]));
   }
@@ -145,17 +164,21 @@ export class MerkleTree {
 
   /** Every [key, leaf] pair, unordered. */
   *entries(): Generator<[string, Buffer]> {
-    for (const page of this.pages) {
-      if (page === undefined) continue;
-      for (const sub of page.subpages) if (sub !== undefined) yield* sub;
-    }
+    for (const [k, h] of this.digests()) yield [k, Buffer.from(h, 'latin1')];
   }
 
   /** A copy holding only the keys `keep` accepts (a secondary's paths filter). */
   filtered(keep: (key: string) => boolean): MerkleTree {
     const out = new MerkleTree();
-    for (const [k, h] of this.entries()) if (keep(k)) out.setLeaf(k, h);
+    for (const [k, h] of this.digests()) if (keep(k)) out.putLeaf(k, h);
     return out;
+  }
+
+  private *digests(): Generator<[string, string]> {
+    for (const page of this.pages) {
+      if (page === undefined) continue;
+      for (const sub of page.subpages) if (sub !== undefined) yield* sub;
+    }
   }
 
   clear(): void {
@@ -200,7 +223,9 @@ export class MerkleTree {
     let h = page.subHashes[s];
     if (h === undefined) {
       const keys = [...sub.keys()].sort(compare);
-      h = sha256(...keys.map((k) => sub.get(k) as Buffer));
+      const hash = createHash('sha256');
+      for (const k of keys) hash.update(sub.get(k) as string, 'latin1');
+      h = hash.digest();
       page.subHashes[s] = h;
     }
     return h;

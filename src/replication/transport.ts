@@ -1,7 +1,8 @@
 /**
  * The contract between a secondary and its primary: a small set of idempotent RPCs. The
- * secondary drives everything through a PrimaryLink (mTLS HTTP/2 in production, the simulated
- * link of sim-transport.ts in tests); the primary answers through an RpcHandler. Every request
+ * secondary drives everything through a PrimaryLink (framed RPCs over mutual TLS in production,
+ * frame-rpc.ts; the simulated link of sim-transport.ts in tests); the primary answers through an
+ * RpcHandler. Every request
  * names its own position (the WAL index, the Merkle page, the keys), so a lost, repeated, late or
  * reordered message can never make a secondary apply the wrong thing.
  *

@@ -1,6 +1,6 @@
 /**
- * JSON over one HTTP/2 stream, shared by the cluster port's two servers (replication RPCs in
- * replication/cluster-tls.ts, HA request forwarding in ha/forward-server.ts).
+ * JSON over one HTTP/2 stream, for HA request forwarding on the cluster port (ha/forward-server.ts;
+ * the replication RPCs have their own framing, replication/frame-rpc.ts).
  */
 import type * as http2 from 'node:http2';
 

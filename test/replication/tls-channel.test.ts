@@ -12,6 +12,7 @@ import { systemClock } from '../../src/clock.js';
 import { createLogger } from '../../src/util/logger.js';
 import { ReplicationCa, type IssuedCert } from '../../src/replication/ca.js';
 import { ClusterClient, ClusterListener, type Admission, type ClusterServeMaterial } from '../../src/replication/cluster-tls.js';
+import { ALPN_PROTOCOL } from '../../src/replication/frame-rpc.js';
 import { RpcError, type PeerIdentity, type RpcHandler, type RpcMethod } from '../../src/replication/transport.js';
 
 const CLUSTER = 'c0ffee00-0000-4000-8000-000000000001';
@@ -108,7 +109,7 @@ after(async () => {
   await listener.close();
 });
 
-describe('cluster channel (mTLS HTTP/2)', () => {
+describe('cluster channel (mTLS, arca-repl/1 frames)', () => {
   it('carries an RPC from an admitted secondary to the handler and back', async () => {
     const c = client(clientA);
     try {
@@ -271,7 +272,7 @@ describe('cluster channel (mTLS HTTP/2)', () => {
   it('a TLS client that skips the handshake\'s client certificate gets nothing from the RPC path', async () => {
     const [host, port] = [listener.address.split(':')[0]!, Number(listener.address.split(':')[1])];
     const outcome = await new Promise<string>((resolve) => {
-      const s = tls.connect({ host, port, ca: ca.cert.certPem, ALPNProtocols: ['h2'], checkServerIdentity: () => undefined });
+      const s = tls.connect({ host, port, ca: ca.cert.certPem, ALPNProtocols: [ALPN_PROTOCOL], checkServerIdentity: () => undefined });
       s.on('secureConnect', () => s.write('garbage'));
       s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
       s.on('close', () => resolve('closed'));
