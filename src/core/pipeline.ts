@@ -103,7 +103,10 @@ export class Pipeline {
       use = await this.authenticate(breq).catch((err: unknown) => wrappingAuthFailure(wrapCheck, err));
     }
     try {
-      if (breq.operation === 'update') {
+      // A write that can only change replicated state, on a connected secondary: it goes to the primary without running here.
+      const ahead = placement === 'local' && this.sendsAhead(backend, breq, match.route.entry.local);
+      // The primary runs its own existence check; here it only matters when the caller's ACL tells create from update.
+      if (breq.operation === 'update' && !(ahead && (await this.createIsUpdate(breq)))) {
         const { supported, exists } = await backend.existenceCheck(breq);
         if (supported && !exists) breq.operation = 'create';
       }
@@ -112,7 +115,7 @@ export class Pipeline {
 
       // Audit step: caller and ACL decision known, nothing run yet; no device recording it stops the request here.
       await trail?.request();
-      const resp = await this.runBackend(backend, breq, placement, requested, match.route.entry.local);
+      const resp = await this.runBackend(backend, breq, placement, requested, ahead);
       if (resp?.login !== undefined) await this.registerLogin(breq, match, resp);
       if (resp?.secret?.type !== undefined && resp.secret.leaseId === undefined) {
         resp.secret = await this.core.expiration.register(req.path, resp.secret, match.route.settings, use?.idHash ?? '');
@@ -142,7 +145,7 @@ export class Pipeline {
     req: BackendRequest,
     placement: Placement,
     requested: Operation,
-    mountLocal: boolean,
+    ahead: boolean,
   ): Promise<Response | undefined> {
     // The primary re-runs its own existence check on what the client asked for (this node's may be stale).
     const asked = requested === req.operation ? req : { ...req, operation: requested };
@@ -150,16 +153,32 @@ export class Pipeline {
       // A read sent for freshness wrote nothing: no need to wait for its index here.
       return forwardToPrimary(this.forwarder, asked, undefined, !(requested === 'read' || requested === 'list'));
     }
-    // A write that can only change replicated state goes to the primary without running here.
-    if (this.forwarder !== undefined && !mountLocal && backend.writesShared?.(req) === true && this.forwarder.link() !== undefined) {
-      return forwardToPrimary(this.forwarder, asked);
-    }
+    if (ahead && this.forwarder !== undefined) return forwardToPrimary(this.forwarder, asked);
     try {
       return await backend.handleRequest(req);
     } catch (err) {
       if (!(err instanceof ReadOnlyError) || this.forwarder === undefined) throw err;
       return forwardToPrimary(this.forwarder, asked);
     }
+  }
+
+  /**
+   * Whether a request goes to the primary before its handler runs: this node is a connected
+   * secondary, the mount is replicated, and the backend says the request can only succeed by
+   * writing replicated state (LogicalBackend.writesShared).
+   */
+  private sendsAhead(backend: LogicalBackend, req: BackendRequest, mountLocal: boolean): boolean {
+    return this.forwarder !== undefined && !mountLocal && backend.writesShared?.(req) === true && this.forwarder.link() !== undefined;
+  }
+
+  /** The caller's ACL gives the same answer for create as for update here (root, or rules that grant or refuse both). */
+  private async createIsUpdate(req: BackendRequest): Promise<boolean> {
+    if (req.auth === undefined) return true;
+    const acl = await aclOf(this.core, req.auth);
+    if (acl === undefined) return true;
+    const create = acl.allowed('create', req.path, req.data, req.wrapTTL);
+    const update = acl.allowed('update', req.path, req.data, req.wrapTTL);
+    return create.allowed === update.allowed && create.sudo === update.sudo;
   }
 
   /** Where a request with consistency headers runs (src/replication/consistency.ts); 412 when it cannot be served. */

@@ -59,6 +59,24 @@ export function encodeFrame(id: number, kind: FrameKind, json: string, maxPayloa
   return buf;
 }
 
+const corked = new WeakSet<Duplex>();
+
+/**
+ * Write a frame; frames written in the same tick (answers settled by one storage commit, calls
+ * made while handling one batch) leave together, as one TLS record and one system call.
+ */
+function send(socket: Duplex, frame: Buffer): void {
+  if (!corked.has(socket)) {
+    corked.add(socket);
+    socket.cork();
+    process.nextTick(() => {
+      corked.delete(socket);
+      socket.uncork();
+    });
+  }
+  socket.write(frame);
+}
+
 /** A request payload's method name and JSON body bytes. */
 export function decodeRequest(payload: Buffer): { readonly method: string; readonly body: Buffer } {
   const n = payload[0];
@@ -170,7 +188,7 @@ export class FrameClientConnection {
     const frame = encodeFrame(id, FRAME_REQUEST, json, this.limits.maxRequest, method);
     const answer = new Promise<Frame>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     if (this.held !== undefined) this.held.push(frame);
-    else this.socket.write(frame);
+    else send(this.socket, frame);
     return { id, answer };
   }
 
@@ -178,7 +196,7 @@ export class FrameClientConnection {
   ready(): void {
     const held = this.held;
     this.held = undefined;
-    if (held !== undefined && !this.socket.destroyed) for (const frame of held) this.socket.write(frame);
+    if (held !== undefined && !this.socket.destroyed) for (const frame of held) send(this.socket, frame);
   }
 
   /** Give up on one call (its timeout): a late answer is dropped. */
@@ -273,7 +291,7 @@ export function serveFrames(socket: Duplex, opts: FrameServerOptions, handle: (m
         const fallback = opts.tooLarge(err as Error);
         out = encodeFrame(frame.id, fallback.kind, fallback.json, opts.maxResponse);
       }
-      socket.write(out);
+      send(socket, out);
       while (inFlight < opts.maxInFlight && waiting.length > 0) run(waiting.shift()!);
       flow();
     });

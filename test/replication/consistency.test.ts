@@ -353,3 +353,30 @@ test('X-Vault-Index stays monotonic across a promotion: the new log continues wh
     await f.set.close();
   }
 });
+
+test('a write sent ahead from a secondary is still judged create-or-update where the caller\'s ACL tells them apart', async () => {
+  const f = await fixture(false);
+  try {
+    const p = f.set.primary;
+    await p.call('update', 'sys/policy/update-only', { policy: 'path "secret/data/*" { capabilities = ["update", "read"] }' });
+    await p.call('update', 'sys/policy/create-only', { policy: 'path "secret/data/*" { capabilities = ["create", "read"] }' });
+    await p.call('update', 'sys/policy/both', { policy: 'path "secret/data/*" { capabilities = ["create", "update", "read"] }' });
+    await f.set.converge();
+    const token = async (policy: string): Promise<string> =>
+      String((await send(f.s, f.sroot, 'update', 'auth/token/create', { data: { policies: [policy] } }))?.auth?.clientToken);
+    const [updateOnly, createOnly, both] = [await token('update-only'), await token('create-only'), await token('both')];
+    const write = (tok: string, key: string): Promise<Response | undefined> => send(f.s, tok, 'update', `secret/data/${key}`, { data: { data: { value: key } } });
+    const denied = (err: unknown): boolean => err instanceof ArcaError && err.status === 403;
+
+    // "k" exists (the fixture wrote it); "fresh" does not.
+    await assert.rejects(write(updateOnly, 'fresh'), denied, 'update-only may not create');
+    assert.ok((await write(updateOnly, 'k')) !== undefined, 'update-only may update');
+    await assert.rejects(write(createOnly, 'k'), denied, 'create-only may not update');
+    assert.ok((await write(createOnly, 'fresh')) !== undefined, 'create-only may create');
+    assert.ok((await write(both, 'fresh2')) !== undefined);
+    assert.ok((await write(both, 'k')) !== undefined);
+    assert.equal(await readSecret(f.set.primary, 'secret/', 'fresh'), 'fresh');
+  } finally {
+    await f.set.close();
+  }
+});
