@@ -294,6 +294,9 @@ export function serveFrames(socket: Duplex, opts: FrameServerOptions, handle: (m
       send(socket, out);
       while (inFlight < opts.maxInFlight && waiting.length > 0) run(waiting.shift()!);
       flow();
+    }).catch((err: unknown) => {
+      // A bug in answering must cost this connection, never the process (an unhandled rejection).
+      protocolError(err instanceof Error ? err : new Error(String(err)));
     });
   };
   const protocolError = (err: Error): void => {
