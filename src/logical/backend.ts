@@ -32,6 +32,15 @@ export interface BackendContext {
   readonly isPerfSecondary?: () => boolean;
 }
 
+/**
+ * Whether the mount's data is replicated from a primary right now: a performance secondary's
+ * mount that is not local. Its storage is read-only here; background writers (rotations) leave
+ * the work to the primary, whose results arrive by replication.
+ */
+export function followsPrimary(ctx: BackendContext): boolean {
+  return ctx.isPerfSecondary?.() === true && !ctx.mount.local;
+}
+
 /** Paths (relative to the mount, glob '*' at end allowed) with special treatment. */
 export interface SpecialPaths {
   /** Require sudo in addition to the normal capability. */

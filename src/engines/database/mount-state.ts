@@ -8,7 +8,7 @@
  * whose config changed there and moves a static role's due time, and nothing here writes
  * storage in the background (the primary rotates; see `followsPrimary`).
  */
-import type { BackendContext } from '../../logical/backend.js';
+import { followsPrimary, type BackendContext } from '../../logical/backend.js';
 import { KeyedMutex } from '../../util/keyed-mutex.js';
 import { Connections } from './connections.js';
 import { RotationScheduler } from './rotation-scheduler.js';
@@ -40,7 +40,7 @@ export class DatabaseMount implements RotationDeps {
    * that is not local. Its storage is read-only here, so the primary owns rotations.
    */
   followsPrimary(): boolean {
-    return this.ctx.isPerfSecondary?.() === true && !this.ctx.mount.local;
+    return followsPrimary(this.ctx);
   }
 
   get clock(): BackendContext['clock'] {

@@ -3,7 +3,7 @@
  * the server unless made exportable. One KeyStore (storage + parsed-key cache) per mount;
  * the path tables are built around it once per mount.
  */
-import type { BackendContext, LogicalBackend } from '../../logical/backend.js';
+import { followsPrimary, type BackendContext, type LogicalBackend } from '../../logical/backend.js';
 import { createBackend, type PathDef } from '../../framework/index.js';
 import { encryptPaths } from './encrypt-paths.js';
 import { exportBackupPaths } from './export-backup-paths.js';
@@ -38,15 +38,6 @@ export async function rotateDueKeys(store: KeyStore, nowMs: () => number): Promi
     });
   }
   return rotated;
-}
-
-/**
- * Whether the mount's keys are replicated from a primary: a performance secondary's mount that
- * is not local. Its storage is read-only here; the primary rotates and the new version arrives
- * by replication (`invalidate`).
- */
-function followsPrimary(ctx: BackendContext): boolean {
-  return ctx.isPerfSecondary?.() === true && !ctx.mount.local;
 }
 
 export function transitFactory(ctx: BackendContext): LogicalBackend {
