@@ -54,7 +54,11 @@ export function compilePattern(source: string): CompiledPattern {
 /** Named captures of a match that participated (an unmatched optional group is absent). */
 export function capturesOf(match: RegExpExecArray): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(match.groups ?? {})) {
+  const groups = match.groups;
+  if (groups === undefined) return out;
+  // for-in over the groups object: no entries array per request (every request is routed).
+  for (const name in groups) {
+    const value = groups[name];
     if (value !== undefined) out[name] = value;
   }
   return out;

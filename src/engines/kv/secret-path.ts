@@ -8,13 +8,19 @@ import { BadRequestError } from '../../errors.js';
 /** Well below the physical 2048-byte key limit, leaving room for the mount and engine prefixes. */
 export const MAX_PATH_BYTES = 1024;
 
+/** Printable ASCII: one byte per character, no NUL, no surrogate (the common case, checked at once). */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 function checkSegments(path: string): void {
-  if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) {
+  const ascii = PRINTABLE_ASCII.test(path);
+  if ((ascii ? path.length : Buffer.byteLength(path, 'utf8')) > MAX_PATH_BYTES) {
     throw new BadRequestError(`invalid path: longer than ${MAX_PATH_BYTES} bytes`);
   }
-  if (path.includes('\0')) throw new BadRequestError('invalid path: contains a NUL character');
-  // A lone surrogate has no UTF-8 form, so the storage key could not round-trip.
-  if (/\p{Cs}/u.test(path)) throw new BadRequestError('invalid path: contains an unpaired surrogate');
+  if (!ascii) {
+    if (path.includes('\0')) throw new BadRequestError('invalid path: contains a NUL character');
+    // A lone surrogate has no UTF-8 form, so the storage key could not round-trip.
+    if (/\p{Cs}/u.test(path)) throw new BadRequestError('invalid path: contains an unpaired surrogate');
+  }
   for (const segment of path.split('/')) {
     if (segment === '') throw new BadRequestError('invalid path: empty path segment');
     if (segment === '.' || segment === '..') throw new BadRequestError('invalid path: relative paths are not supported');
