@@ -87,3 +87,14 @@ test('HTTP: one keep-alive connection switching between tokens gets each token\'
     await server.stop();
   }
 });
+
+test('sameToken: equal only for the same units, whatever the position of a difference', async () => {
+  const { sameToken } = await import('../../src/token/connection-memo.js');
+  assert.equal(sameToken('hvs.abc', 'hvs.abc'), true);
+  assert.equal(sameToken('', ''), true);
+  assert.equal(sameToken('hvs.abc', 'hvs.abd'), false);
+  assert.equal(sameToken('hvs.abc', 'ivs.abc'), false);
+  assert.equal(sameToken('hvs.abc', 'hvs.ab'), false);
+  assert.equal(sameToken('hvs.\u00e9', 'hvs.\u00e8'), false);
+  assert.equal(sameToken('a\ud83d\ude00', 'a\ud83d\ude01'), false);
+});
