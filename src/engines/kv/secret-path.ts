@@ -21,11 +21,15 @@ function checkSegments(path: string): void {
     // A lone surrogate has no UTF-8 form, so the storage key could not round-trip.
     if (/\p{Cs}/u.test(path)) throw new BadRequestError('invalid path: contains an unpaired surrogate');
   }
-  for (const segment of path.split('/')) {
-    if (segment === '') throw new BadRequestError('invalid path: empty path segment');
-    if (segment === '.' || segment === '..') throw new BadRequestError('invalid path: relative paths are not supported');
+  // One pass over the path for the two segment rules, in the order a segment-by-segment walk would report them.
+  const bad = BAD_SEGMENT.exec(path);
+  if (bad !== null) {
+    throw new BadRequestError(bad[1] !== undefined ? 'invalid path: empty path segment' : 'invalid path: relative paths are not supported');
   }
 }
+
+/** The first empty segment (group 1) or "." / ".." segment (group 2) of a path. */
+const BAD_SEGMENT = /(?:^|\/)(?:(?=\/|$)()|(\.\.?)(?=\/|$))/;
 
 /** A path naming one secret: non-empty, no leading or trailing slash. */
 export function checkSecretPath(path: string): string {
