@@ -21,7 +21,7 @@ import { readStreamBody, respondJson } from '../util/h2-json.js';
 export interface RenderedAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body?: Buffer;
+  readonly body?: Buffer | string;
 }
 
 export interface ForwardServerDeps {
@@ -107,7 +107,7 @@ export class HaForwardServer {
     const answer: ForwardedAnswer = {
       status: rendered.status,
       headers: rendered.headers,
-      body: rendered.body === undefined ? null : rendered.body.toString('base64'),
+      body: rendered.body === undefined ? null : Buffer.from(rendered.body).toString('base64'),
     };
     respondJson(stream, 200, answer);
   }

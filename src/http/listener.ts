@@ -22,7 +22,7 @@ import type { Request } from '../logical/request.js';
 import { answeredBeforeBodyEnd, recoverUnknownMethod, startConnection } from './framed-connection.js';
 import type { HttpLogger, RequestHandler } from './handler.js';
 import { apiPath, parseRequest } from './parse.js';
-import { JSON_HEADERS, jsonAnswer, renderError, renderResponse, type Rendered } from './render.js';
+import { JSON_HEADERS, bodyBytes, jsonAnswer, renderError, renderResponse, type Rendered } from './render.js';
 import { parseTarget } from './url.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -177,7 +177,7 @@ function clientErrorAnswer(err: NodeJS.ErrnoException): Buffer {
 function headerList(rendered: Rendered, closeAfter: boolean): string[] {
   if (rendered.headers === JSON_HEADERS && !closeAfter && rendered.body !== undefined) {
     // The usual answer: no header to de-duplicate.
-    return [...JSON_HEADER_LIST, 'Content-Length', String(rendered.body.length)];
+    return [...JSON_HEADER_LIST, 'Content-Length', String(bodyBytes(rendered.body))];
   }
   const out: string[] = [];
   const put = (name: string, value: string): void => {
@@ -193,7 +193,7 @@ function headerList(rendered: Rendered, closeAfter: boolean): string[] {
   };
   for (const name in rendered.headers) put(name, rendered.headers[name]!);
   if (closeAfter) put('Connection', 'close');
-  if (rendered.body !== undefined) put('Content-Length', String(rendered.body.length));
+  if (rendered.body !== undefined) put('Content-Length', String(bodyBytes(rendered.body)));
   return out;
 }
 

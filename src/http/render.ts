@@ -21,8 +21,11 @@ import type { HttpLogger } from './handler.js';
 export interface Rendered {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  /** undefined for bodiless answers (204). */
-  readonly body?: Buffer;
+  /**
+   * undefined for bodiless answers (204). JSON answers are the string itself: node writes a
+   * string body together with the header block in one write, with no Buffer made for it.
+   */
+  readonly body?: Buffer | string;
 }
 
 const JSON_TYPE = 'application/json';
@@ -35,7 +38,7 @@ export function jsonAnswer(status: number, value: unknown, extra: Readonly<Recor
   return {
     status,
     headers: isEmpty(extra) ? JSON_HEADERS : { ...JSON_HEADERS, ...extra },
-    body: Buffer.from(JSON.stringify(value), 'utf8'),
+    body: JSON.stringify(value),
   };
 }
 
@@ -135,4 +138,9 @@ function describe(err: unknown): string {
   } catch {
     return 'unprintable error';
   }
+}
+
+/** Bytes of a rendered body (its Content-Length). */
+export function bodyBytes(body: Buffer | string): number {
+  return typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
 }
