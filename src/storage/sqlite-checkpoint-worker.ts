@@ -1,7 +1,8 @@
 /**
  * The SQLite checkpointer's thread (sqlite-checkpointer.ts): its own connection to the database
- * file, copying committed WAL frames back into the database on request so the event loop never
- * does. Only PASSIVE checkpoints: they never wait for, or block, the writer on the main thread.
+ * file, copying committed WAL frames back into the database on request so the writer thread
+ * (sqlite-writer-thread.ts) never does. Only PASSIVE checkpoints: they never wait for, or block,
+ * the writer.
  *
  * Protocol: 'checkpoint' -> CheckpointReply; 'close' -> the connection is closed and the thread ends.
  */
