@@ -53,6 +53,11 @@ export class UnitEncoder {
     return this.parts.length === 0;
   }
 
+  /** Units collected since the last take(). */
+  get count(): number {
+    return this.parts.length;
+  }
+
   /** Copies every key and value now: the caller may reuse its buffers once this returns. */
   add(id: number, relaxed: boolean, ops: readonly BatchOp[]): void {
     let bound = 9;

@@ -1,0 +1,169 @@
+/**
+ * Sealing barrier entries in a worker thread (seal-thread-worker.ts), for write-heavy load.
+ *
+ * AES-GCM through node:crypto costs 15-20 µs of event-loop time per entry (most of it setting up
+ * the cipher), and a KV v2 write seals two entries: measured under 64 writing clients, sealing
+ * was the largest single cost of a write on the event loop. This moves it to another core. The
+ * items of one event-loop turn travel as one transferred buffer each way; the thread answers
+ * with the entries in order.
+ *
+ * The barrier uses it only while many of its writes are in flight (AesGcmBarrier), where the
+ * round trip (tens of µs) hides behind the wait for the disk; a lone write seals inline.
+ * Keys: the thread holds a copy of the active term's key, installed before the first item that
+ * names it; `forget` (the barrier sealed) makes the thread zero every key and end. If the thread
+ * fails, its callers get the error and the barrier goes back to sealing inline.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { FromSealThread, ToSealThread } from './seal-thread-worker.js';
+
+/** Requests sent at once, without waiting for the end of the turn (see SEND_AT_UNITS in src/storage/sqlite-writer.ts). */
+const SEND_AT_REQUESTS = 8;
+
+interface Request {
+  readonly count: number;
+  readonly resolve: (entries: Buffer[]) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** One thread and the turns it has not answered yet. */
+interface Thread {
+  readonly worker: Worker;
+  readonly waiting: Map<number, Request[]>;
+}
+
+interface Turn {
+  readonly requests: Request[];
+  readonly parts: Buffer[];
+  bytes: number;
+}
+
+export class SealThread {
+  private current: Thread | undefined;
+  private installed: { term: number; key: Buffer } | undefined;
+  private turn: Turn | undefined;
+  private nextId = 0;
+  private failed = false;
+  private sendScheduled = false;
+
+  /** False once the thread failed: seal inline from then on. */
+  get usable(): boolean {
+    return !this.failed;
+  }
+
+  /** Seal each plaintext under (term, key) with its storage key as AAD; entries come back in order. */
+  seal(term: number, key: Buffer, items: readonly { readonly key: string; readonly plaintext: Buffer }[]): Promise<Buffer[]> {
+    const { worker } = this.thread();
+    if (this.installed?.term !== term || !timingSafeEqual(this.installed.key, key)) {
+      const copy = new Uint8Array(key.length);
+      copy.set(key);
+      worker.postMessage({ t: 'key', term, key: copy } satisfies ToSealThread, [copy.buffer]);
+      this.installed = { term, key };
+    }
+    let turn = this.turn;
+    if (turn === undefined) {
+      turn = { requests: [], parts: [], bytes: 0 };
+      this.turn = turn;
+      if (!this.sendScheduled) {
+        this.sendScheduled = true;
+        setImmediate(this.sendTurn);
+      }
+    }
+    for (const item of items) {
+      const part = Buffer.allocUnsafe(12 + item.key.length * 3 + item.plaintext.length);
+      part.writeUInt32BE(term, 0);
+      const aadBytes = part.write(item.key, 8, 'utf8');
+      part.writeUInt32BE(aadBytes, 4);
+      part.writeUInt32BE(item.plaintext.length, 8 + aadBytes);
+      part.set(item.plaintext, 12 + aadBytes);
+      const used = part.subarray(0, 12 + aadBytes + item.plaintext.length);
+      turn.parts.push(used);
+      turn.bytes += used.length;
+    }
+    const requests = turn.requests;
+    const sealed = new Promise<Buffer[]>((resolve, reject) => requests.push({ count: items.length, resolve, reject }));
+    if (requests.length >= SEND_AT_REQUESTS) this.send();
+    return sealed;
+  }
+
+  /** The barrier sealed: the thread zeroes its keys and ends; a later seal starts a new one. */
+  forget(): void {
+    const thread = this.current;
+    this.installed = undefined;
+    if (thread === undefined) return;
+    this.send();
+    this.current = undefined;
+    thread.worker.postMessage({ t: 'forget' } satisfies ToSealThread);
+  }
+
+  private readonly sendTurn = (): void => {
+    this.sendScheduled = false;
+    this.send();
+  };
+
+  /** Everything asked since the last message, as one message. */
+  private send(): void {
+    const turn = this.turn;
+    this.turn = undefined;
+    const thread = this.current;
+    if (turn === undefined || turn.requests.length === 0) return;
+    if (thread === undefined) {
+      for (const r of turn.requests) r.reject(new Error('barrier: the sealing thread is gone'));
+      return;
+    }
+    const buf = Buffer.allocUnsafeSlow(turn.bytes);
+    let at = 0;
+    for (const part of turn.parts) {
+      at += part.copy(buf, at);
+      part.fill(0);
+    }
+    const id = this.nextId;
+    this.nextId = (this.nextId + 1) >>> 0;
+    if (thread.waiting.size === 0) thread.worker.ref();
+    thread.waiting.set(id, turn.requests);
+    thread.worker.postMessage({ t: 'seal', id, buf: buf.buffer } satisfies ToSealThread, [buf.buffer as ArrayBuffer]);
+  }
+
+  private thread(): Thread {
+    if (this.current !== undefined) return this.current;
+    const worker = new Worker(new URL('./seal-thread-worker.js', import.meta.url));
+    const thread: Thread = { worker, waiting: new Map() };
+    const { waiting } = thread;
+    worker.unref();
+    worker.on('message', (msg: FromSealThread) => {
+      const requests = waiting.get(msg.id);
+      waiting.delete(msg.id);
+      if (waiting.size === 0) worker.unref();
+      if (requests === undefined) return;
+      if (msg.t === 'failed') {
+        for (const r of requests) r.reject(new Error(`barrier: the sealing thread failed: ${msg.message}`));
+        return;
+      }
+      const b = Buffer.from(msg.buf);
+      let at = 0;
+      for (const r of requests) {
+        const entries: Buffer[] = [];
+        for (let i = 0; i < r.count; i++) {
+          const length = b.readUInt32BE(at);
+          entries.push(b.subarray(at + 4, at + 4 + length));
+          at += 4 + length;
+        }
+        r.resolve(entries);
+      }
+    });
+    const fail = (err: Error): void => {
+      if (this.current === thread) {
+        this.current = undefined;
+        this.installed = undefined;
+        this.failed = true;
+      }
+      const all = [...waiting.values()];
+      waiting.clear();
+      for (const requests of all) for (const r of requests) r.reject(err);
+    };
+    worker.on('error', (err) => fail(new Error(`barrier: the sealing thread failed: ${err.message}`)));
+    worker.on('exit', () => fail(new Error('barrier: the sealing thread ended')));
+    this.current = thread;
+    return thread;
+  }
+}
