@@ -125,7 +125,13 @@ export class ReadCache {
    * without storage or a decrypt), but only for a key no other write or invalidation touched
    * while it was in flight, and that appears once in `keys` (the same rule as a read's fill).
    */
-  async write<T>(keys: readonly string[], write: () => Promise<T>, written?: readonly (Buffer | null)[]): Promise<T> {
+  async write<T>(
+    keys: readonly string[],
+    write: () => Promise<T>,
+    written?: readonly (Buffer | null)[],
+    /** Per key, what `decoder` makes of its written bytes, when the writer has it already (kept with them). */
+    decoded?: { readonly decoder: Decoder<unknown>; readonly values: readonly unknown[] },
+  ): Promise<T> {
     const own: ReadTicket[] = [];
     for (const k of keys) {
       this.writing.set(k, (this.writing.get(k) ?? 0) + 1);
@@ -149,10 +155,23 @@ export class ReadCache {
         this.drop(k);
         const value = written?.[i];
         if (value === undefined) continue;
-        if (ok && mine !== undefined && !mine.stale && n === 0) this.insert(k, value);
-        else if (value !== null) value.fill(0);
+        if (ok && mine !== undefined && !mine.stale && n === 0) {
+          this.insert(k, value);
+          const shared = decoded?.values[i];
+          if (shared !== undefined && value !== null) this.attachDecoded(k, decoded!.decoder, shared);
+        } else if (value !== null) value.fill(0);
       }
     }
+  }
+
+  /** Keep `value` as what `decoder` makes of key's cached bytes (they must be what it was made from). */
+  private attachDecoded(key: string, decoder: Decoder<unknown>, value: unknown): void {
+    const hit = this.entries.get(key);
+    if (hit === undefined || hit.value === null) return;
+    hit.decoder = decoder;
+    hit.decoded = value;
+    this.bytes += 2 * hit.value.length - hit.charged;
+    hit.charged = 2 * hit.value.length;
   }
 
   /** Forget keys changed behind the barrier's back (replicated writes applied below it). */

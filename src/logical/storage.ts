@@ -10,6 +10,23 @@ export function frozenJSON(plain: Buffer): unknown {
   return deepFreeze(JSON.parse(plain.toString('utf8')));
 }
 
+/**
+ * A put of JSON that also carries the value decoded as frozenJSON would decode it (deep-frozen,
+ * so `value` must not be changed afterwards). Below the barrier's read cache the decoded form is
+ * kept with the written bytes, so the next getJSONShared of the key does not parse them again
+ * (a KV v2 write reads the metadata the previous write left).
+ */
+export function sharedJSONPut(key: string, value: object): BatchOp {
+  const op: BatchOp & { shared?: unknown } = { type: 'put', key, value: Buffer.from(JSON.stringify(value), 'utf8') };
+  op.shared = deepFreeze(value);
+  return op;
+}
+
+/** The decoded value a sharedJSONPut carries, if the op is one. */
+export function sharedOf(op: BatchOp): unknown {
+  return (op as { shared?: unknown }).shared;
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const v of Object.values(value)) deepFreeze(v);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AesGcmBarrier } from '../../src/barrier/aes-gcm-barrier.js';
 import { ReadCache } from '../../src/barrier/read-cache.js';
-import { StorageView, frozenJSON } from '../../src/logical/storage.js';
+import { StorageView, frozenJSON, sharedJSONPut } from '../../src/logical/storage.js';
 import { MapPhysical } from './map-physical.js';
 
 async function open() {
@@ -94,4 +94,22 @@ test('ReadCache.getDecoded: unknown keys are undefined, absent ones null, and a 
   assert.throws(() => cache.getDecoded('bad', decode), SyntaxError);
   cache.fill(cache.ticket('k'), Buffer.from('[1]'));
   assert.deepEqual(cache.getDecoded('k', decode), [1]);
+});
+
+test('a sharedJSONPut hands its frozen value to the cache: the next shared read is that value, not a parse', async () => {
+  const { barrier, physical, rootKey } = await open();
+  const view = new StorageView(barrier, 'v/');
+  const meta = { n: 1, versions: { '1': { t: 5 } } };
+  await view.batch([sharedJSONPut('m', meta), { type: 'put', key: 'other', value: Buffer.from('{}') }]);
+  assert.ok(Object.isFrozen(meta) && Object.isFrozen(meta.versions['1']), 'the written value is deep-frozen');
+  assert.equal(await view.getJSONShared('m'), meta, 'served as written, without parsing');
+  // The bytes are the same JSON: a fresh barrier (no cache) reads an equal value.
+  const reader = new AesGcmBarrier(physical);
+  await reader.unseal(rootKey);
+  assert.deepEqual(await new StorageView(reader, 'v/').getJSON('m'), { n: 1, versions: { '1': { t: 5 } } });
+  // A later plain write replaces both the bytes and the decoded value.
+  await view.putJSON('m', { n: 2 });
+  assert.deepEqual(await view.getJSONShared('m'), { n: 2 });
+  barrier.seal();
+  reader.seal();
 });

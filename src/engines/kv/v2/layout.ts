@@ -11,7 +11,7 @@
  * "a/"; version data hangs off a fixed-length digest of the path, so no path can reach into
  * another path's versions whatever characters it contains.
  */
-import type { StorageView } from '../../../logical/storage.js';
+import { sharedJSONPut, type StorageView } from '../../../logical/storage.js';
 import type { BatchOp } from '../../../storage/physical.js';
 import { sha256Hex as hashHex } from '../../../util/sha256.js';
 
@@ -101,6 +101,11 @@ export function newMetadata(now: number): KeyMetadata {
 
 export function putOp(key: string, value: unknown): BatchOp {
   return { type: 'put', key, value: Buffer.from(JSON.stringify(value), 'utf8') };
+}
+
+/** putOp for metadata: also hands the (now frozen) object to the read cache, see sharedJSONPut. */
+export function metadataPutOp(path: string, meta: KeyMetadata): BatchOp {
+  return sharedJSONPut(metadataKey(path), meta);
 }
 
 export function deleteOp(key: string): BatchOp {

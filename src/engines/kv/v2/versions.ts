@@ -9,7 +9,7 @@ import type { BatchOp } from '../../../storage/physical.js';
 import {
   DEFAULT_MAX_VERSIONS,
   deleteOp,
-  metadataKey,
+  metadataPutOp,
   newMetadata,
   putOp,
   versionKeyPrefix,
@@ -69,6 +69,7 @@ export function checkCas(meta: KeyMetadata | undefined, config: KvConfig, cas: n
 }
 
 export interface NewVersion {
+  /** Deep-frozen: the write shares it with the read cache. */
   readonly meta: KeyMetadata;
   readonly version: number;
   readonly record: VersionRecord;
@@ -113,7 +114,8 @@ export function addVersion(
     }
     meta.oldestVersion = Math.max(meta.oldestVersion, cutoff + 1);
   }
-  ops.push(putOp(metadataKey(path), meta));
+  // Frozen from here on: the read cache shares it with the next reader.
+  ops.push(metadataPutOp(path, meta));
   return { meta, version, record, ops };
 }
 
