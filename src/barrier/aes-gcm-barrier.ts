@@ -29,7 +29,7 @@ export { encryptWith, decryptWith } from './aead.js';
  * writes waiting for the disk, the thread's round trip adds nothing a client can see, and the
  * event loop gets the time back. Fewer, and each write seals inline (no added latency).
  */
-const OFFLOAD_WRITES_IN_FLIGHT = 8;
+const OFFLOAD_WRITES_IN_FLIGHT = 16;
 /** Fixed plaintext of the canary; proving we can open it proves the keyring matches this storage. */
 const CANARY_PLAINTEXT = Buffer.from('arca barrier canary v1', 'utf8');
 

@@ -17,7 +17,12 @@ import { timingSafeEqual } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { FromSealThread, ToSealThread } from './seal-thread-worker.js';
 
-/** Requests sent at once, without waiting for the end of the turn (see SEND_AT_UNITS in src/storage/sqlite-writer.ts). */
+/**
+ * Requests sent at once, without waiting for the end of the event-loop turn. Under load one turn
+ * serves dozens of requests; sent only at its end they reached the thread as one wave, and came
+ * back as one while the event loop had run dry. Sent 8 at a time, the thread works while the
+ * event loop does.
+ */
 const SEND_AT_REQUESTS = 8;
 
 interface Request {

@@ -13,19 +13,11 @@ export function copyValue(value: Buffer): Buffer {
 
 /** Validate every op before any applies (a bad op fails the whole batch) and copy the values. */
 export function prepareBatch(ops: readonly BatchOp[]): BatchOp[] {
-  checkBatch(ops);
-  return ops.map((op): BatchOp => (op.type === 'put' ? { type: 'put', key: op.key, value: Buffer.from(op.value) } : { type: 'delete', key: op.key }));
-}
-
-/** prepareBatch's checks alone, for a backend that copies the bytes its own way. */
-export function checkBatch(ops: readonly BatchOp[]): void {
   if (!Array.isArray(ops)) throw new TypeError('batch ops must be an array');
-  for (const op of ops) {
+  return ops.map((op): BatchOp => {
     checkKey(op.key);
-    if (op.type === 'put') {
-      if (!(op.value instanceof Uint8Array)) throw new TypeError('storage value must be a Buffer');
-    } else if (op.type !== 'delete') {
-      throw new TypeError(`unknown batch op type ${JSON.stringify((op as { type: unknown }).type)}`);
-    }
-  }
+    if (op.type === 'put') return { type: 'put', key: op.key, value: copyValue(op.value) };
+    if (op.type === 'delete') return { type: 'delete', key: op.key };
+    throw new TypeError(`unknown batch op type ${JSON.stringify((op as { type: unknown }).type)}`);
+  });
 }

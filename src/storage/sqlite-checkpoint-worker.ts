@@ -1,8 +1,7 @@
 /**
  * The SQLite checkpointer's thread (sqlite-checkpointer.ts): its own connection to the database
- * file, copying committed WAL frames back into the database on request so the writer thread
- * (sqlite-writer-thread.ts) never does. Only PASSIVE checkpoints: they never wait for, or block,
- * the writer.
+ * file, copying committed WAL frames back into the database on request so the event loop never
+ * does. Only PASSIVE checkpoints: they never wait for, or block, the writer on the main thread.
  *
  * Protocol: 'checkpoint' -> CheckpointReply; 'close' -> the connection is closed and the thread ends.
  */

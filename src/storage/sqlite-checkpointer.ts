@@ -1,12 +1,12 @@
 /**
- * WAL checkpoints off the writer's thread. SQLite's automatic checkpoint runs inside the commit that
+ * WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside the commit that
  * crosses its threshold: that commit copies every page changed since the last checkpoint back
- * into the database file and fsyncs it, stalling every commit behind it. Here a thread with its
+ * into the database file and fsyncs it, stalling the event loop. Here a worker thread with its
  * own connection runs PASSIVE checkpoints (they never block the writer) every CHECKPOINT_EVERY_OPS
  * committed ops. Measured with two closed-loop writers of small batches (the pattern of a primary
  * at ~1,000 writes/s): commit p99 6.5-6.9 ms -> 0.7-1.1 ms, event-loop delay p99 8.3-8.7 -> 3.5 ms.
  *
- * The writer keeps SQLite's automatic checkpoint at a higher threshold (sqlite-writer-thread.ts): when the
+ * The writer keeps SQLite's automatic checkpoint at a higher threshold (sqlite.ts): when the
  * thread keeps up it only copies the last frames, and it is what lets the WAL file start over.
  * If the thread cannot start or dies, the writer checkpoints by itself, as SQLite always does.
  * The thread starts on first need, so a store written little (most tests) never starts one.
@@ -32,8 +32,6 @@ export class Checkpointer {
   constructor(
     private readonly path: string,
     private readonly everyOps = CHECKPOINT_EVERY_OPS,
-    /** Told every answer of the thread (the writer thread passes them on to SqlitePhysical). */
-    private readonly onReply: (reply: CheckpointReply) => void = () => undefined,
   ) {}
 
   /** Requests sent to the thread so far (tests, diagnostics). */
@@ -81,7 +79,6 @@ export class Checkpointer {
     worker.on('message', (reply: CheckpointReply) => {
       this.inFlight = false;
       this.lastReply = reply;
-      this.onReply(reply);
     });
     worker.on('error', () => {
       this.broken = true;

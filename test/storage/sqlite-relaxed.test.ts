@@ -22,7 +22,7 @@ test('an ordinary write is acknowledged only after a WAL sync that follows its c
   const dir = mkdtempSync(join(tmpdir(), 'arca-relaxed-'));
   const p = SqlitePhysical.open(join(dir, 'r.db'));
   try {
-    // The writer thread commits with NORMAL and syncs the WAL itself (wal-sync.ts); this connection only reads.
+    // Commits never fsync on the event loop; the sync runs on libuv's pool (wal-sync.ts).
     assert.equal(synchronous(p), NORMAL);
     assert.equal(p.syncs, 0);
     await p.batchRelaxed([

@@ -207,28 +207,3 @@ test('sqlite: an in-memory database has no checkpoint thread', async () => {
   assert.equal(p.checkpoints, undefined);
   await p.close();
 });
-
-test('sqlite: writes are committed by the writer thread; if it dies, waiting and later writes fail instead of hanging', async () => {
-  const path = freshPath();
-  const p = SqlitePhysical.open(path);
-  // A plain Uint8Array is bytes too, and the bytes are taken at the call.
-  const value = new Uint8Array([1, 2, 3]);
-  const written = p.put('u8', value as Buffer);
-  value[0] = 9;
-  await written;
-  assert.deepEqual(await p.get('u8'), Buffer.from([1, 2, 3]));
-  assert.ok((p.syncs ?? 0) >= 1, 'the write was synced before it was acknowledged');
-
-  // White box: stop the thread under the writes.
-  const writer = (p as unknown as { writer: { worker: { terminate(): Promise<number> } } }).writer;
-  const pending = Array.from({ length: 20 }, (_, i) => p.put(`lost/${i}`, Buffer.from('x')));
-  await writer.worker.terminate();
-  const results = await Promise.allSettled(pending);
-  for (const r of results) {
-    if (r.status === 'rejected') assert.match(String(r.reason), /closed|writer thread/);
-  }
-  await assert.rejects(p.put('after', Buffer.from('y')), /sqlite storage is closed|writer thread/);
-  // Reads still answer from what was committed.
-  assert.deepEqual(await p.get('u8'), Buffer.from([1, 2, 3]));
-  await p.close();
-});
