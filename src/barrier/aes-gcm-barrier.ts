@@ -271,7 +271,7 @@ export class AesGcmBarrier implements Storage {
     store: (sealed: readonly BatchOp[]) => Promise<void>,
   ): Promise<void> {
     const offload = this.sealThread.usable && (this.sealingInThread > 0 || this.writesInFlight >= OFFLOAD_WRITES_IN_FLIGHT);
-    if (!offload) return store(this.sealInline(ops));
+    if (!offload) return store(this.sealInline(ops, plaintexts));
     const { keyring } = this.unsealed();
     const term = keyring.activeTerm;
     const items: { key: string; plaintext: Buffer }[] = [];
@@ -291,7 +291,8 @@ export class AesGcmBarrier implements Storage {
     } finally {
       this.sealingInThread--;
     }
-    if (entries === undefined) return store(this.sealInline(ops));
+    // (From the copies taken at the call: the caller may have reused its buffers by now.)
+    if (entries === undefined) return store(this.sealInline(ops, plaintexts));
     // Sealed while the thread worked: nothing may be written any more.
     this.unsealed();
     let next = 0;
@@ -299,8 +300,8 @@ export class AesGcmBarrier implements Storage {
     return store(sealed);
   }
 
-  private sealInline(ops: readonly BatchOp[]): BatchOp[] {
-    return ops.map((op): BatchOp => (op.type === 'put' ? { type: 'put', key: op.key, value: this.encryptEntry(op.key, op.value) } : op));
+  private sealInline(ops: readonly BatchOp[], plaintexts: readonly (Buffer | null)[]): BatchOp[] {
+    return ops.map((op, i): BatchOp => (op.type === 'put' ? { type: 'put', key: op.key, value: this.encryptEntry(op.key, plaintexts[i] ?? op.value) } : op));
   }
 
   private encryptEntry(key: string, value: Buffer): Buffer {

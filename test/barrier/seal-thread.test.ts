@@ -102,9 +102,12 @@ test('sealing ends the thread; writes then fail as sealed, and after unseal work
   reader.seal();
 });
 
-test('a failed sealing thread costs no write: they are sealed inline instead', async () => {
+test('a failed sealing thread costs no write: they are sealed inline instead, from the bytes of the call', async () => {
   const { barrier, rootKey, physical } = await fresh();
-  const writes = Array.from({ length: 60 }, (_, i) => barrier.put(`f/${i}`, Buffer.from(`v${i}`)));
+  const values = Array.from({ length: 60 }, (_, i) => Buffer.from(`v${i}`));
+  const writes = values.map((v, i) => barrier.put(`f/${i}`, v));
+  // The caller reuses its buffers at once: what is stored is still what was passed at the call.
+  for (const v of values) v.fill(0x58);
   const { sealer } = threadOf(barrier);
   const worker = (sealer as unknown as { current: { worker: { terminate(): Promise<number> } } }).current.worker;
   await worker.terminate();
