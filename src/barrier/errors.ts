@@ -85,6 +85,12 @@ export class GenerateRootError extends ArcaError {
   readonly code = 'ARCA_GENERATE_ROOT';
 }
 
+/** Rekey misuse: nothing in progress, already in progress, wrong nonce, repeated share, failed proof. */
+export class RekeyError extends ArcaError {
+  readonly status = 400;
+  readonly code = 'ARCA_REKEY';
+}
+
 /** The stored keyring does not parse: storage was damaged after it authenticated, or a bug. */
 export class KeyringFormatError extends ArcaError {
   readonly status = 500;

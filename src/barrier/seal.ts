@@ -73,6 +73,27 @@ export function containsShare(parts: readonly Buffer[], key: Buffer): boolean {
   return parts.some((p) => p.length === key.length && timingSafeEqual(p, key));
 }
 
+/** A rekey made but not stored yet (ShamirSeal.prepareRekey). */
+export interface PreparedRekey {
+  readonly config: SealConfig;
+  /** The new shares, for the operators; the caller zeroes them once they are encoded. */
+  readonly shares: Buffer[];
+  /** The root key encrypted with the new unseal key: what SEAL_ROOT_KEY will hold. */
+  readonly rootKeyBox: Buffer;
+}
+
+/** Shamir-combine shares into an unseal key; zeroes the shares. */
+function combineShares(shares: readonly Buffer[]): Buffer {
+  try {
+    return combine(shares);
+  } catch (err) {
+    if (err instanceof ShamirError) throw new UnsealFailedError(`failed to compute root key: ${err.message}`);
+    throw err;
+  } finally {
+    zeroAll(shares);
+  }
+}
+
 export class ShamirSeal {
   private parts: Buffer[] = [];
   private nonce = '';
@@ -194,16 +215,62 @@ export class ShamirSeal {
     rootKey.fill(0);
   }
 
+  /**
+   * Rekey, first half: prove `current` (a threshold of today's shares, zeroed here), make a new
+   * unseal key, split it by `config` and seal the root key under it. Nothing is stored: the
+   * caller hands the result to commitRekey, at once or after the new shares were verified.
+   */
+  prepareRekey(current: readonly Buffer[], params: SealConfig): Promise<PreparedRekey> {
+    return this.queue.run(async () => {
+      const config: SealConfig = { secretShares: params.secretShares, secretThreshold: params.secretThreshold };
+      let rootKey: Buffer;
+      try {
+        if (this.barrier.sealed) throw new SealedError();
+        validateSealConfig(config);
+        rootKey = await this.recoverRootKey(current);
+      } finally {
+        zeroAll(current);
+      }
+      const unsealKey = randomKey(KEY_LENGTH);
+      try {
+        return { config, shares: split(unsealKey, config.secretShares, config.secretThreshold), rootKeyBox: encryptWith(unsealKey, SEAL_ROOT_KEY, rootKey) };
+      } finally {
+        zeroAll([rootKey, unsealKey]);
+      }
+    });
+  }
+
+  /**
+   * Rekey, second half: store the new seal config and the root key sealed under the new unseal
+   * key, in one batch. With `proof` (a threshold of the new shares, zeroed here) only if they
+   * open that sealed root key: throws UnsealFailedError, and stores nothing, when they do not.
+   */
+  commitRekey(prepared: PreparedRekey, proof?: readonly Buffer[]): Promise<void> {
+    return this.queue.run(async () => {
+      if (proof !== undefined) {
+        const unsealKey = combineShares(proof);
+        try {
+          decryptWith(unsealKey, SEAL_ROOT_KEY, prepared.rootKeyBox).fill(0);
+        } catch {
+          throw new UnsealFailedError();
+        } finally {
+          unsealKey.fill(0);
+        }
+      }
+      if (this.barrier.sealed) throw new SealedError();
+      const stored: StoredSealConfig = { type: 'shamir', secret_shares: prepared.config.secretShares, secret_threshold: prepared.config.secretThreshold };
+      await this.physical.batch([
+        { type: 'put', key: SEAL_CONFIG, value: Buffer.from(JSON.stringify(stored), 'utf8') },
+        { type: 'put', key: SEAL_ROOT_KEY, value: prepared.rootKeyBox },
+      ]);
+    });
+  }
+
   /** Combine shares and open the stored root key. Zeroes `shares` and every intermediate. */
   private async recoverRootKey(shares: readonly Buffer[]): Promise<Buffer> {
     let unsealKey: Buffer | undefined;
     try {
-      try {
-        unsealKey = combine(shares);
-      } catch (err) {
-        if (err instanceof ShamirError) throw new UnsealFailedError(`failed to compute root key: ${err.message}`);
-        throw err;
-      }
+      unsealKey = combineShares(shares);
       const box = await this.physical.get(SEAL_ROOT_KEY);
       if (box === undefined) throw new NotInitializedError();
       try {

@@ -12,6 +12,7 @@ import { tokenCreateCommand } from './commands/token-create.js';
 import { unwrapCommand } from './commands/unwrap.js';
 import { leaseLookupCommand, leaseRenewCommand, leaseRevokeCommand } from './commands/lease.js';
 import { operatorGenerateRootCommand } from './commands/generate-root.js';
+import { operatorRekeyCommand } from './commands/rekey.js';
 import { kvDeleteCommand, kvDestroyCommand, kvGetCommand, kvListCommand, kvPatchCommand, kvPutCommand, kvUndeleteCommand } from './commands/kv.js';
 import { kvMetadataDeleteCommand, kvMetadataGetCommand, kvMetadataPutCommand } from './commands/kv-metadata.js';
 import { deleteCommand, listCommand, readCommand, writeCommand } from './commands/logical.js';
@@ -44,6 +45,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['operator rotate', operatorRotateCommand],
   ['operator key-status', operatorKeyStatusCommand],
   ['operator generate-root', operatorGenerateRootCommand],
+  ['operator rekey', operatorRekeyCommand],
   ['kv get', kvGetCommand],
   ['kv put', kvPutCommand],
   ['kv patch', kvPatchCommand],

@@ -9,6 +9,7 @@ import { AesGcmBarrier } from '../barrier/aes-gcm-barrier.js';
 import { DEFAULT_READ_CACHE_LIMITS } from '../barrier/read-cache.js';
 import { ShamirSeal } from '../barrier/seal.js';
 import { GenerateRoot } from '../barrier/generate-root.js';
+import { Rekey } from '../barrier/rekey.js';
 import type { Physical } from '../storage/physical.js';
 import { AUDIT_TABLE, AUTH_TABLE, KeyClassifier, LOCAL_AUTH_TABLE, LOCAL_MOUNT_TABLE, MOUNT_TABLE } from '../storage/keys.js';
 import { createTokenBackend } from '../token/token-backend.js';
@@ -70,6 +71,8 @@ export class Core implements HaHost {
   readonly barrier: AesGcmBarrier;
   readonly seal: ShamirSeal;
   readonly generateRoot: GenerateRoot;
+  /** sys/rekey: new unseal key shares from a quorum of today's. */
+  readonly rekey: Rekey;
   readonly tokens: TokenStore;
   readonly policies: PolicyStore;
   /** Leases and token expiries. */
@@ -153,6 +156,7 @@ export class Core implements HaHost {
     // A token's cubbyhole (and so any response it wraps) dies with the token.
     this.tokens.onRevoke((entry) => destroyCubbyhole(cubbyholes(), entry.cubbyholeId));
     this.generateRoot = new GenerateRoot(this.seal, async () => (await this.tokens.createRoot()).token);
+    this.rekey = new Rekey(this.seal);
     this.identity = new IdentityStore({ storage: this.barrier, clock: this.clock, mounts: (accessor) => this.mountByAccessor(accessor) });
     // Templated ACLs (and the entity's policy set) follow identity changes without re-login.
     this.identity.onChange(() => this.policies.invalidateIdentity());
@@ -343,6 +347,7 @@ export class Core implements HaHost {
     this.policies.teardown();
     this.identity.teardown();
     this.generateRoot.cancel();
+    this.rekey.cancel();
     this.activeSince = undefined;
     this.perfStandby = false;
     this.perfAuditTable = undefined;

@@ -1,6 +1,6 @@
 /**
  * sys/ endpoints of the seal lifecycle: init, unseal, seal, seal-status, health, leader,
- * ha-status, key-status, rotate, generate-root, step-down. Field names and status codes follow
+ * ha-status, key-status, rotate, generate-root, rekey, step-down. Field names and status codes follow
  * Vault. The HA answers (leader, ha-status, standby health) come from src/ha/.
  */
 import { BadRequestError } from '../errors.js';
@@ -19,6 +19,13 @@ export function decodeKeyShare(input: string): Buffer {
     if (b.length > 0) return b;
   }
   throw new BadRequestError("'key' must be a valid hex or base64 string");
+}
+
+/** The `key` of a share-taking endpoint (generate-root, rekey), decoded; Vault's message when absent. */
+function shareFrom(f: { get(name: 'key'): string }): Buffer {
+  const key = f.get('key');
+  if (key === '') throw new BadRequestError("'key' must be specified in request body as JSON");
+  return decodeKeyShare(key);
 }
 
 async function sealStatus(core: Core): Promise<Record<string, unknown>> {
@@ -265,13 +272,71 @@ export function sealPaths(core: Core): PathDef[] {
       },
       operations: {
         update: async (_req, f) => {
-          const key = f.get('key');
-          if (key === '') throw new BadRequestError("'key' must be specified in request body as JSON");
-          return { raw: { status: 200, body: await core.generateRoot.update(decodeKeyShare(key), f.get('nonce')) } };
+          return { raw: { status: 200, body: await core.generateRoot.update(shareFrom(f), f.get('nonce')) } };
         },
       },
       synopsis: 'Provide a key share to root token generation.',
       description: 'When the threshold is reached the response carries the encoded root token.',
+    }),
+    definePath({
+      pattern: 'rekey/init',
+      fields: {
+        secret_shares: { type: 'int', description: 'Number of shares to split the new unseal key into.' },
+        secret_threshold: { type: 'int', description: 'Number of the new shares required to unseal.' },
+        require_verification: { type: 'bool', description: 'Put the new shares in force only once a threshold of them came back to sys/rekey/verify.' },
+        pgp_keys: { type: 'comma-string-slice', description: 'Not supported: PGP-encrypted shares.' },
+        backup: { type: 'bool', description: 'Not supported: a stored backup of PGP-encrypted shares.' },
+        stored_shares: { type: 'int', description: 'Must be 0 with the Shamir seal.' },
+      },
+      operations: {
+        read: async () => ({ raw: { status: 200, body: await core.rekey.status() } }),
+        update: async (_req, f) => {
+          if (f.get('pgp_keys').length > 0 || f.get('backup')) throw new BadRequestError('PGP-encrypted keys and their backup are not supported by this server');
+          if (f.get('stored_shares') > 0) throw new BadRequestError('stored keys are not supported with the Shamir seal');
+          const status = await core.rekey.start({
+            secretShares: f.get('secret_shares'),
+            secretThreshold: f.get('secret_threshold'),
+            requireVerification: f.get('require_verification'),
+          });
+          return { raw: { status: 200, body: status } };
+        },
+        delete: async () => {
+          core.rekey.cancel();
+          return undefined;
+        },
+      },
+      synopsis: 'Rekey the unseal key.',
+      description: 'Start, inspect or cancel an operation that replaces the unseal key shares.',
+    }),
+    definePath({
+      pattern: 'rekey/update',
+      fields: {
+        key: { type: 'string', description: 'One current unseal key share, hex or base64.', sensitive: true },
+        nonce: { type: 'string', description: 'The nonce of the rekey operation.' },
+      },
+      operations: {
+        update: async (_req, f) => {
+          return { raw: { status: 200, body: await core.rekey.update(shareFrom(f), f.get('nonce')) } };
+        },
+      },
+      synopsis: 'Provide a current key share to the rekey.',
+      description: 'When the threshold is reached the response carries the new key shares.',
+    }),
+    definePath({
+      pattern: 'rekey/verify',
+      fields: {
+        key: { type: 'string', description: 'One of the new unseal key shares, hex or base64.', sensitive: true },
+        nonce: { type: 'string', description: 'The nonce of the verification.' },
+      },
+      operations: {
+        read: async () => ({ raw: { status: 200, body: await core.rekey.verifyStatus() } }),
+        update: async (_req, f) => {
+          return { raw: { status: 200, body: await core.rekey.verify(shareFrom(f), f.get('nonce')) } };
+        },
+        delete: async () => ({ raw: { status: 200, body: await core.rekey.restartVerification() } }),
+      },
+      synopsis: 'Verify the new key shares of a rekey.',
+      description: 'With require_verification, the new shares take effect once a threshold of them is given here.',
     }),
     definePath({
       pattern: 'step-down',

@@ -39,7 +39,7 @@ export function createSysBackend(core: Core): LogicalBackend {
     {
       paths: sysPaths(core),
       specialPaths: {
-        unauthenticated: ['init', 'seal-status', 'unseal', 'health', 'leader', 'generate-root/*', 'internal/ui/resultant-acl', 'wrapping/lookup', 'replication/status', 'replication/performance/status'],
+        unauthenticated: ['init', 'seal-status', 'unseal', 'health', 'leader', 'generate-root/*', 'rekey/*', 'internal/ui/resultant-acl', 'wrapping/lookup', 'replication/status', 'replication/performance/status'],
         root: SYS_ROOT_PATHS,
       },
       help: 'The system backend: seal lifecycle, mounts, and server configuration.',

@@ -1,7 +1,7 @@
 /**
  * Operator commands against real non-dev servers (`arca server -config=FILE`): init, unseal
- * (argument, stdin, "-", -reset), seal, and a full generate-root round trip whose decoded
- * token is then used to talk to the server.
+ * (argument, stdin, "-", -reset), seal, a full generate-root round trip whose decoded
+ * token is then used to talk to the server, and rekey with and without verification.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -201,6 +201,68 @@ test('operator init -format=json on a second server', async () => {
     assert.equal(row(unsealed.stdout, 'Sealed'), 'false');
   } finally {
     await second.stop();
+    removeDir(dir);
+  }
+});
+
+test('operator rekey: init, keys from stdin and argument, new keys printed once; -verify puts them in force', async () => {
+  const dir = tempDir('arca-cli-rekey-');
+  const config = join(dir, 'arca.hcl');
+  writeFileSync(config, CONFIG);
+  const third = await startServer([`-config=${config}`], dir);
+  const e = cleanEnv(dir, { VAULT_ADDR: third.addr });
+  const run = async (args: string[], input?: string): Promise<string> => {
+    const r = await runCli(args, e, input);
+    assert.equal(r.code, 0, `arca ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    return r.stdout;
+  };
+  try {
+    const init = json(await run(['operator', 'init', '-key-shares=3', '-key-threshold=2', '-format=json']));
+    const old = init['unseal_keys_b64'] as string[];
+    await run(['operator', 'unseal', old[0]!]);
+    await run(['operator', 'unseal', old[1]!]);
+
+    assert.equal(row(await run(['operator', 'rekey', '-status']), 'Started'), 'false');
+    const started = await run(['operator', 'rekey', '-init', '-key-shares=4', '-key-threshold=3']);
+    assert.equal(row(started, 'Started'), 'true');
+    assert.equal(row(started, 'Rekey Progress'), '0/2');
+    assert.equal(row(started, 'New Shares'), '4');
+    assert.equal(row(started, 'New Threshold'), '3');
+    const again = await runCli(['operator', 'rekey', '-init'], e);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /rekey already in progress/);
+
+    assert.equal(row(await run(['operator', 'rekey'], `${old[2]}\n`), 'Rekey Progress'), '1/2');
+    const done = await run(['operator', 'rekey', old[0]!]);
+    const fresh = [...done.matchAll(/^Key \d: (\S+)$/gm)].map((m) => m[1]!);
+    assert.equal(fresh.length, 4);
+    assert.match(done, /^Operation nonce: \S+$/m);
+    assert.match(done, /Arca rekeyed with 4 key shares and a key threshold of 3\./);
+    assert.equal(row(await run(['status']), 'Total Shares'), '4');
+
+    // Verification: the second rekey's keys do nothing until three of them come back.
+    await run(['operator', 'rekey', '-init', '-key-shares=2', '-key-threshold=2', '-verify']);
+    for (const k of fresh.slice(0, 2)) await run(['operator', 'rekey', k]);
+    const pending = await run(['operator', 'rekey', fresh[2]!]);
+    assert.match(pending, /These will not be active until after verification is complete/);
+    const newer = [...pending.matchAll(/^Key \d: (\S+)$/gm)].map((m) => m[1]!);
+    assert.equal(newer.length, 2);
+    assert.equal(row(pending, 'Verification Progress'), '0/2');
+    assert.equal(row(await run(['status']), 'Total Shares'), '4', 'not in force before verification');
+    const canceled = await run(['operator', 'rekey', '-verify', '-cancel']);
+    assert.match(canceled, /^Success! Canceled rekey verification/);
+    assert.equal(row(await run(['operator', 'rekey', '-verify', '-status']), 'Verification Progress'), '0/2');
+    assert.equal(row(await run(['operator', 'rekey', '-verify', newer[1]!]), 'Verification Progress'), '1/2');
+    assert.match(await run(['operator', 'rekey', '-verify'], `${newer[0]}\n`), /^Success! Rekey verification was successful/);
+    assert.equal(row(await run(['status']), 'Total Shares'), '2');
+
+    const sealed = await runCli(['operator', 'seal'], { ...e, VAULT_TOKEN: String(init['root_token']) });
+    assert.equal(sealed.code, 0, sealed.stderr);
+    await run(['operator', 'unseal', newer[0]!]);
+    assert.equal(row(await run(['operator', 'unseal', newer[1]!]), 'Sealed'), 'false');
+    assert.equal(await run(['operator', 'rekey', '-cancel']), 'Success! Canceled rekeying (if it was started)\n');
+  } finally {
+    await third.stop();
     removeDir(dir);
   }
 });

@@ -84,6 +84,37 @@ check(tuned["data"]["default_lease_ttl"] == 3600, "tune")
 client.sys.move_backend("kv1", "kv1-moved")
 client.sys.disable_secrets_engine("kv1-moved")
 
+# Rekey 3/2 -> 4/3 with verification (sys/rekey/*), then prove the new shares at an unseal.
+client.sys.create_or_update_policy(name="kept", policy='path "kv2/*" { capabilities = ["read"] }')
+progress = client.sys.read_rekey_progress()
+check(progress["started"] is False and progress["required"] == 2, "rekey idle status")
+started = client.sys.start_rekey(secret_shares=4, secret_threshold=3, require_verification=True)
+check(started["started"] is True and started["n"] == 4 and started["t"] == 3 and started["verification_required"] is True, "rekey start")
+try:
+    client.sys.start_rekey(secret_shares=4, secret_threshold=3)
+    check(False, "second rekey accepted")
+except hvac.exceptions.InvalidRequest as e:
+    check("rekey already in progress" in str(e), "second rekey error: " + str(e))
+done = client.sys.rekey_multi(keys[0:2], nonce=started["nonce"])
+check(done["complete"] is True and len(done["keys"]) == 4 and done["verification_required"] is True, "rekey complete, pending verification")
+new_keys = done["keys_base64"]
+verify = client.sys.read_rekey_verify_progress()
+check(verify["nonce"] == done["verification_nonce"] and verify["t"] == 3 and verify["progress"] == 0, "verification status")
+result = None
+for k in new_keys[1:4]:
+    result = client.sys.rekey_verify(k, verify["nonce"])
+check(result["complete"] is True, "verification complete")
+check(client.sys.read_seal_status()["n"] == 4, "seal status shows the new share count")
+client.sys.seal()
+try:
+    client.sys.submit_unseal_keys(keys[0:3])
+    check(False, "old keys unsealed after the rekey")
+except hvac.exceptions.InvalidRequest:
+    pass
+client.sys.submit_unseal_keys(new_keys[0:3])
+check(client.sys.is_sealed() is False, "new keys unseal")
+check("kept" in client.sys.list_policies()["data"]["policies"], "data survives the rekey")
+
 client.sys.seal()
 check(client.sys.is_sealed() is True, "sealed via API")
 print("hvac: all checks passed")

@@ -2,7 +2,8 @@
  * The secret scan: a real server (SQLite, trace-level JSON logs, a file audit device and a
  * stdout audit device) receives known secrets through many endpoints (KV v1 and v2 writes and
  * patches, cubbyhole, userpass passwords and logins, failed logins, tokens with custom ids,
- * AppRole secret IDs, response wrapping, transit plaintexts, unseal keys and the root token).
+ * AppRole secret IDs, response wrapping, transit plaintexts, unseal keys, rekeyed shares and the
+ * root token).
  * Afterwards no secret string may appear anywhere in the server's stdout/stderr or in the
  * audit file, while the audit file provably holds entries for those requests (by hash).
  */
@@ -113,6 +114,14 @@ test('no secret written through the API appears in logs or audit files', async (
   // Generate-root with a caller-chosen OTP (the OTP is a secret too).
   await ok('PUT', 'sys/generate-root/attempt', { body: {} });
   await ok('DELETE', 'sys/generate-root/attempt');
+
+  // Rekey: the old shares go in, the new shares come out (both are secrets).
+  const rekey = await ok('PUT', 'sys/rekey/init', { body: { secret_shares: 2, secret_threshold: 2 } });
+  await ok('PUT', 'sys/rekey/update', { body: { key: init.keys[2], nonce: rekey.nonce } });
+  const rekeyed = await ok('PUT', 'sys/rekey/update', { body: { key: init.keys_base64[0], nonce: rekey.nonce } });
+  assert.equal(rekeyed.complete, true);
+  (rekeyed.keys as string[]).forEach((k, i) => remember(`rekeyed key ${i}`, k));
+  (rekeyed.keys_base64 as string[]).forEach((k, i) => remember(`rekeyed key b64 ${i}`, k));
 
   const audit = readFileSync(auditFile, 'utf8');
   const logs = server.output();
