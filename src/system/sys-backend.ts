@@ -2,6 +2,7 @@
  * The system backend mounted at sys/: a backend like any other, built from path tables,
  * whose handlers call the core's services.
  */
+import { utilityPaths } from '../engines/transit/utility-paths.js';
 import { createBackend, type PathDef } from '../framework/index.js';
 import type { LogicalBackend, MountSettings } from '../logical/backend.js';
 import { StorageView } from '../logical/storage.js';
@@ -21,7 +22,7 @@ import { wrappingPaths } from './wrapping-paths.js';
 
 /** Every path of the system backend (one table, so the overlap test sees all of it). */
 export function sysPaths(core: Core): PathDef[] {
-  return [...sealPaths(core), ...mountPaths(core), ...authPaths(core), ...policyPaths(core), ...capabilitiesPaths(core), ...wrappingPaths(core), ...leasePaths(core), ...auditPaths(core), ...telemetryPaths(core), ...replicationPaths(core)];
+  return [...sealPaths(core), ...mountPaths(core), ...authPaths(core), ...policyPaths(core), ...capabilitiesPaths(core), ...wrappingPaths(core), ...leasePaths(core), ...auditPaths(core), ...telemetryPaths(core), ...replicationPaths(core), ...utilityPaths('tools/')];
 }
 
 export function createSysBackend(core: Core): LogicalBackend {

@@ -1,5 +1,7 @@
 /**
- * Keyless helpers: hash(/<algorithm>) and random(/<source>)(/<bytes>).
+ * Keyless helpers: hash(/<algorithm>) and random(/<source>)(/<bytes>). Transit mounts them at its
+ * root; the system backend mounts the same paths under tools/ (Vault's sys/tools/hash and
+ * sys/tools/random).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { BadRequestError } from '../../errors.js';
@@ -24,9 +26,9 @@ function encode(bytes: Buffer, format: string): string {
   return format === 'hex' ? bytes.toString('hex') : bytes.toString('base64');
 }
 
-export function utilityPaths(): PathDef[] {
+export function utilityPaths(prefix = ''): PathDef[] {
   const hashPath = definePath({
-    pattern: 'hash(?:/(?<urlalgorithm>[\\w-]+))?',
+    pattern: `${prefix}hash(?:/(?<urlalgorithm>[\\w-]+))?`,
     fields: {
       urlalgorithm: { type: 'string', description: 'Hash algorithm, given in the path.' },
       algorithm: { type: 'string', description: 'Hash algorithm: sha2-224/256/384/512, sha3-224/256/384/512.', default: 'sha2-256' },
@@ -57,7 +59,7 @@ export function utilityPaths(): PathDef[] {
   });
 
   const randomPath = definePath({
-    pattern: 'random(?:/(?<source>platform|seal|all))?(?:/(?<urlbytes>[0-9]+))?',
+    pattern: `${prefix}random(?:/(?<source>platform|seal|all))?(?:/(?<urlbytes>[0-9]+))?`,
     fields: {
       urlbytes: { type: 'string', description: 'Number of bytes, given in the path.' },
       bytes: { type: 'int', description: 'Number of bytes to return.', default: 32 },
