@@ -9,6 +9,7 @@ import { AesGcmBarrier } from '../barrier/aes-gcm-barrier.js';
 import { DEFAULT_READ_CACHE_LIMITS } from '../barrier/read-cache.js';
 import { ShamirSeal } from '../barrier/seal.js';
 import { GenerateRoot } from '../barrier/generate-root.js';
+import { PasswordPolicyStore } from '../passwords/store.js';
 import { Rekey } from '../barrier/rekey.js';
 import type { Physical } from '../storage/physical.js';
 import { AUDIT_TABLE, AUTH_TABLE, KeyClassifier, LOCAL_AUTH_TABLE, LOCAL_MOUNT_TABLE, MOUNT_TABLE } from '../storage/keys.js';
@@ -75,6 +76,8 @@ export class Core implements HaHost {
   readonly rekey: Rekey;
   readonly tokens: TokenStore;
   readonly policies: PolicyStore;
+  /** sys/policies/password: named rules for generated passwords (the database engine uses them). */
+  readonly passwordPolicies: PasswordPolicyStore;
   /** Leases and token expiries. */
   readonly expiration: ExpirationManager;
   /** Response-wrapping tokens (sys/wrapping/*, X-Vault-Wrap-TTL); their contents live in cubbyholes. */
@@ -136,6 +139,7 @@ export class Core implements HaHost {
     this.audit = new AuditBroker({ storage: this.barrier, clock: this.clock, logger: this.logger, onFailure: (type) => this.metrics.auditFailed(type) });
     this.tokens = new TokenStore(this.barrier, this.clock);
     this.policies = new PolicyStore(this.barrier);
+    this.passwordPolicies = new PasswordPolicyStore(this.barrier);
     this.expiration = new ExpirationManager({
       storage: new StorageView(this.barrier, LEASE_PREFIX),
       clock: this.clock,
@@ -209,6 +213,7 @@ export class Core implements HaHost {
       factoryFor: (type) => this.builtins.get(type) ?? builtinFactory('secret', type),
       passive: () => this.perfStandby,
       perfSecondary: () => this.replication.mode === 'secondary',
+      passwordFromPolicy: (name) => this.passwordPolicies.generate(name),
     });
     this.authMounts = new MountTable({
       kind: 'auth',
@@ -251,6 +256,7 @@ export class Core implements HaHost {
               }) : builtinFactory('auth', type)),
       passive: () => this.perfStandby,
       perfSecondary: () => this.replication.mode === 'secondary',
+      passwordFromPolicy: (name) => this.passwordPolicies.generate(name),
     });
   }
 

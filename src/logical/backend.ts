@@ -30,6 +30,11 @@ export interface BackendContext {
    * since promotion changes it without remounting. Absent: the node does not replicate.
    */
   readonly isPerfSecondary?: () => boolean;
+  /**
+   * A password from the named password policy (sys/policies/password), or undefined when no
+   * policy has that name. Absent: the node has no policy store (tests of a lone backend).
+   */
+  readonly passwordFromPolicy?: (name: string) => Promise<string | undefined>;
 }
 
 /**

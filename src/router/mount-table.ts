@@ -49,6 +49,8 @@ export interface MountTableOptions {
   readonly passive?: () => boolean;
   /** Handed to backends as BackendContext.isPerfSecondary. */
   readonly perfSecondary?: () => boolean;
+  /** Handed to backends as BackendContext.passwordFromPolicy. */
+  readonly passwordFromPolicy?: (name: string) => Promise<string | undefined>;
 }
 
 /** Mount types a performance standby builds: their construction starts nothing. */
@@ -371,7 +373,7 @@ export class MountTable {
     const settings = this.settingsFor(entry);
     const passive = this.opts.passive?.() === true;
     const backend: LogicalBackend =
-      passive && !PASSIVE_TYPES.has(entry.type) ? passiveStub() : await factory({ storage, mount: settings, clock: this.opts.clock, isPerfSecondary: this.opts.perfSecondary });
+      passive && !PASSIVE_TYPES.has(entry.type) ? passiveStub() : await factory({ storage, mount: settings, clock: this.opts.clock, isPerfSecondary: this.opts.perfSecondary, passwordFromPolicy: this.opts.passwordFromPolicy });
     this.opts.classifier.setMount(this.dataPath(entry), {
       local: entry.local,
       localPaths: backend.specialPaths.local ?? [],

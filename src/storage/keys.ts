@@ -43,7 +43,7 @@ export const LOGICAL_PREFIX = 'logical/';
 /** Data of auth methods: "auth/<mount uuid>/...". Class as LOGICAL_PREFIX. */
 export const AUTH_PREFIX = 'auth/';
 
-/** ACL policies. Written by sys/policy; read by the policy store. Replicated. */
+/** ACL policies (acl/) and password policies (password/). Written by sys/policy, sys/policies/*; read by the policy stores. Replicated. */
 export const POLICY_PREFIX = 'sys/policy/';
 /** Token store: tokens, accessors, parent index, roles are under it. Local (each cluster issues its own tokens); token roles replicate. */
 export const TOKEN_PREFIX = 'sys/token/';
@@ -98,7 +98,7 @@ export const PREFIXES: readonly PrefixSpec[] = [
   { prefix: CLUSTER_INFO, class: 'local', doc: 'cluster identity' },
   { prefix: LOGICAL_PREFIX, class: 'by-mount', doc: 'secrets engine data' },
   { prefix: AUTH_PREFIX, class: 'by-mount', doc: 'auth method data' },
-  { prefix: POLICY_PREFIX, class: 'replicated', doc: 'ACL policies' },
+  { prefix: POLICY_PREFIX, class: 'replicated', doc: 'ACL and password policies' },
   { prefix: TOKEN_ROLES_PREFIX, class: 'replicated', doc: 'token roles' },
   { prefix: TOKEN_PREFIX, class: 'local', doc: 'tokens and accessors' },
   { prefix: LEASE_PREFIX, class: 'local', doc: 'leases' },

@@ -38,6 +38,7 @@ test('every physical key written by the server has a declared class', async () =
   await h.handle(req('update', 'secret/config', { max_versions: 3 }, 'root'));
   await h.handle(req('update', 'sys/rotate', {}, 'root'));
   await node.core.generateRoot.start();
+  await h.handle(req('update', 'sys/policies/password/pp', { policy: 'length = 8\nrule "charset" { charset = "abc" }' }, 'root'));
 
   const classifier = node.core.classifier;
   const keys = await walk(physical);
@@ -54,5 +55,6 @@ test('every physical key written by the server has a declared class', async () =
   assert.ok(keys.some((k) => k.startsWith(`logical/${secretMount.uuid}/`) && classes.get(k) === 'replicated'));
   assert.ok(keys.filter((k) => k.startsWith('sys/token/')).every((k) => classes.get(k) === 'local'));
   assert.equal(classes.get('core/keyring'), 'replicated');
+  assert.equal(classes.get('sys/policy/password/pp'), 'replicated', 'password policies replicate with the ACL policies');
   await node.close();
 });

@@ -3,22 +3,12 @@
  * fields, output formats and errors, and the ACL (a token without a policy on sys/tools/* is
  * refused). The same helpers serve transit's hash/ and random/ (test/engines/transit).
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { api, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { devServerForFile } from '../helpers/server-process.js';
 
-const ROOT = 'sys-tools-root';
-let server: ServerProcess;
-
-before(async () => {
-  server = await startServerProcess(['-dev', `-dev-root-token-id=${ROOT}`, '-dev-listen-address=127.0.0.1:0']);
-});
-after(async () => {
-  await server?.stop();
-});
-
-const call = (method: string, path: string, body?: unknown, token = ROOT) => api(server.url, method, path, { token, ...(body !== undefined ? { body } : {}) });
+const call = devServerForFile('sys-tools-root');
 const hello = Buffer.from('hello').toString('base64');
 
 test('sys/tools/hash: algorithm in the path or the body, hex or base64, Vault errors', async () => {

@@ -3,6 +3,7 @@
  * through the "Api Address:" banner line, stopped with real signals.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -105,4 +106,24 @@ export async function api(
     body = text;
   }
   return { status: res.status, body, headers: res.headers };
+}
+
+export type ApiCall = (method: string, path: string, body?: unknown, token?: string) => ReturnType<typeof api>;
+
+/**
+ * One dev server process (root token `rootToken`) for the tests of the calling file: started in
+ * `before`, stopped in `after`. Returns `call(method, path, body?, token = rootToken)`.
+ */
+export function devServerForFile(rootToken: string): ApiCall {
+  let server: ServerProcess | undefined;
+  before(async () => {
+    server = await startServerProcess(['-dev', `-dev-root-token-id=${rootToken}`, '-dev-listen-address=127.0.0.1:0']);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return (method, path, body, token = rootToken) => {
+    if (server === undefined) throw new Error('the dev server is not started: call devServerForFile at the top level of a test file');
+    return api(server.url, method, path, { token, ...(body !== undefined ? { body } : {}) });
+  };
 }

@@ -8,7 +8,7 @@ import { BadRequestError } from '../../errors.js';
 import { definePath, genericName, type FieldSchemas, type PathDef, type PathHandler } from '../../framework/index.js';
 import type { Response } from '../../logical/request.js';
 import { pluginDef } from './catalog.js';
-import { generatePassword } from './credentials.js';
+import { passwordFor } from './credentials.js';
 import { databaseFailure } from './engine-errors.js';
 import { mountOf } from './mount-state.js';
 import { PluginError, type ConnectionDetails, type DatabasePlugin, type PasswordAuthentication } from './plugin-api.js';
@@ -35,6 +35,7 @@ const CONFIG_FIELDS = {
   max_connection_lifetime: { type: 'duration', description: 'How long a connection may be reused; 0 for ever.' },
   password_authentication: { type: 'string', description: 'How new passwords reach PostgreSQL: "password" or "scram-sha-256".' },
   disable_escaping: { type: 'bool', description: 'Do not percent-encode username and password in the URL.' },
+  password_policy: { type: 'string', description: 'Password policy (sys/policies/password) for the passwords this connection generates; Vault\'s default when empty.' },
 } as const satisfies FieldSchemas;
 
 const URL_PASSWORD_WARNING =
@@ -84,6 +85,7 @@ const writeConfig: PathHandler<typeof CONFIG_FIELDS> = async (_req, f, ctx) => {
       allowedRoles: f.getOk('allowed_roles') ?? existing?.allowedRoles ?? [],
       rootRotationStatements: f.getOk('root_rotation_statements') ?? existing?.rootRotationStatements ?? [],
       verifyConnection: f.get('verify_connection'),
+      passwordPolicy: f.getOk('password_policy') ?? existing?.passwordPolicy ?? '',
       connection: details,
     };
 
@@ -120,7 +122,7 @@ function renderConfig(config: DatabaseConfig): Response {
       allowed_roles: [...config.allowedRoles],
       root_credentials_rotate_statements: [...config.rootRotationStatements],
       verify_connection: config.verifyConnection,
-      password_policy: '',
+      password_policy: config.passwordPolicy ?? '',
       connection_details: {
         connection_url: maskUrlPassword(c.connectionUrl),
         username: c.username,
@@ -212,7 +214,7 @@ const rotateRootPath = definePath({
         const plugin = await m.connections.get(name).catch((err: unknown) => {
           throw databaseFailure(err, 'unable to rotate root credentials');
         });
-        const password = generatePassword();
+        const password = await passwordFor(config, m.ctx.passwordFromPolicy);
         // Recorded first: if we die after the database changed, the next pool open finds it.
         await m.store.putPendingRoot(name, { password });
         try {

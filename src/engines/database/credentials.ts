@@ -1,10 +1,13 @@
 /**
- * Generated credentials: dynamic usernames in Vault's default shape, passwords by Vault's
- * default password policy, the `{{expiration}}` timestamp format, and SCRAM-SHA-256 verifiers
+ * Generated credentials: dynamic usernames in Vault's default shape, passwords by the
+ * connection's password policy (or Vault's default one), the `{{expiration}}` timestamp format, and SCRAM-SHA-256 verifiers
  * for `password_authentication = "scram-sha-256"`.
  */
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
-import { randomBase62, randomBytes, randomInt } from '../../util/random.js';
+import { BadRequestError } from '../../errors.js';
+import { DEFAULT_PASSWORD_POLICY, generatePassword } from '../../passwords/policy.js';
+import { randomBase62, randomBytes } from '../../util/random.js';
+import type { DatabaseConfig } from './store.js';
 
 /** PostgreSQL truncates identifiers to 63 bytes; Vault's template truncates to 63 characters. */
 export const MAX_USERNAME_LENGTH = 63;
@@ -24,24 +27,22 @@ export function dynamicUsername(displayName: string, roleName: string, nowMs: nu
   return name.slice(0, MAX_USERNAME_LENGTH);
 }
 
-const LOWER = 'abcdefghijklmnopqrstuvwxyz';
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const DIGITS = '0123456789';
-const DASH = '-';
-const CHARSET = LOWER + UPPER + DIGITS + DASH;
-export const PASSWORD_LENGTH = 20;
-
 /**
- * Vault's default password policy: 20 characters from [a-zA-Z0-9-], at least one lowercase,
- * one uppercase, one digit and one dash. Each character is drawn uniformly (randomInt has no
- * modulo bias); a draw that misses a class is discarded whole, as Vault's generator does.
+ * A new password for a connection: from its password policy when it names one, else from
+ * Vault's default policy (20 characters from [a-zA-Z0-9-], at least one of each class).
+ * PostgreSQL's SCRAM verifier is computed here without SASLprep, which leaves ASCII unchanged,
+ * so with scram-sha-256 a policy must yield ASCII passwords.
  */
-export function generatePassword(): string {
-  for (;;) {
-    let pw = '';
-    for (let i = 0; i < PASSWORD_LENGTH; i++) pw += CHARSET[randomInt(CHARSET.length)];
-    if ([LOWER, UPPER, DIGITS, DASH].every((set) => [...pw].some((c) => set.includes(c)))) return pw;
+export async function passwordFor(config: DatabaseConfig, fromPolicy: ((name: string) => Promise<string | undefined>) | undefined): Promise<string> {
+  const policy = config.passwordPolicy ?? '';
+  if (policy === '') return generatePassword(DEFAULT_PASSWORD_POLICY);
+  if (fromPolicy === undefined) throw new BadRequestError(`unable to generate password: no password policy store to read "${policy}" from`);
+  const password = await fromPolicy(policy);
+  if (password === undefined) throw new BadRequestError(`unable to generate password: password policy "${policy}" does not exist`);
+  if (config.connection.passwordAuthentication === 'scram-sha-256' && !/^[\x20-\x7e]*$/.test(password)) {
+    throw new BadRequestError(`unable to generate password: password policy "${policy}" yields characters outside printable ASCII, which scram-sha-256 verifiers computed here do not support`);
   }
+  return password;
 }
 
 /** `{{expiration}}` as Vault's PostgreSQL plugin renders it: "2006-01-02 15:04:05+0000" (UTC). */

@@ -47,6 +47,10 @@ export class DatabaseMount implements RotationDeps {
     return this.ctx.clock;
   }
 
+  get passwordFromPolicy(): BackendContext['passwordFromPolicy'] {
+    return this.ctx.passwordFromPolicy;
+  }
+
   /** After mount or unseal: schedule every static role. */
   async start(): Promise<void> {
     const now = this.clock.now();

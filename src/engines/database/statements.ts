@@ -124,7 +124,12 @@ export interface TemplateValues {
   readonly expiration?: string;
 }
 
-/** Replace `{{name}}`, `{{username}}`, `{{password}}` and `{{expiration}}` (unknown keys stay). */
+/**
+ * Replace `{{name}}`, `{{username}}`, `{{password}}` and `{{expiration}}` (unknown keys stay).
+ * Values go in as they are, as in Vault, with one exception: a value written as a whole string
+ * literal, `'{{password}}'` (the form every documented template uses), has its single quotes
+ * doubled, so a password policy whose charset holds `'` yields passwords that still work.
+ */
 export function renderStatement(stmt: string, values: TemplateValues): string {
   const map: Record<string, string | undefined> = {
     name: values.name,
@@ -132,7 +137,12 @@ export function renderStatement(stmt: string, values: TemplateValues): string {
     password: values.password,
     expiration: values.expiration,
   };
-  return stmt.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => map[key] ?? whole);
+  return stmt.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole: string, key: string, at: number) => {
+    const value = map[key];
+    if (value === undefined) return whole;
+    const quoted = stmt[at - 1] === "'" && stmt[at + whole.length] === "'";
+    return quoted ? value.replace(/'/g, "''") : value;
+  });
 }
 
 /** A PostgreSQL identifier, double-quoted. */

@@ -8,7 +8,7 @@ import type { Clock } from '../../clock.js';
 import { BadRequestError } from '../../errors.js';
 import type { KeyedMutex } from '../../util/keyed-mutex.js';
 import type { Connections } from './connections.js';
-import { generatePassword } from './credentials.js';
+import { passwordFor } from './credentials.js';
 import { databaseFailure } from './engine-errors.js';
 import type { DatabaseStore, StaticRoleEntry } from './store.js';
 
@@ -17,6 +17,8 @@ export interface RotationDeps {
   readonly connections: Connections;
   readonly locks: KeyedMutex;
   readonly clock: Clock;
+  /** BackendContext.passwordFromPolicy of the mount. */
+  readonly passwordFromPolicy?: ((name: string) => Promise<string | undefined>) | undefined;
 }
 
 /**
@@ -43,11 +45,12 @@ export function rotateStaticRole(deps: RotationDeps, name: string): Promise<numb
 
 /** Rotate `role` (the caller holds its lock); persists the result and returns the next due time. */
 export async function rotateLocked(deps: RotationDeps, name: string, role: StaticRoleEntry): Promise<number> {
-  if ((await deps.store.getConfig(role.dbName)) === undefined) throw new BadRequestError(`could not find database with name: ${role.dbName}`);
+  const config = await deps.store.getConfig(role.dbName);
+  if (config === undefined) throw new BadRequestError(`could not find database with name: ${role.dbName}`);
   const plugin = await deps.connections.get(role.dbName).catch((err: unknown) => {
     throw databaseFailure(err, 'unable to rotate static role');
   });
-  const password = generatePassword();
+  const password = await passwordFor(config, deps.passwordFromPolicy);
   await deps.store.putStaticRole(name, { ...role, pendingSince: deps.clock.now() });
   try {
     await plugin.setPassword({ username: role.username, password, statements: role.rotationStatements });

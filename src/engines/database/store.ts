@@ -24,6 +24,8 @@ export interface DatabaseConfig {
   readonly allowedRoles: readonly string[];
   readonly rootRotationStatements: readonly string[];
   readonly verifyConnection: boolean;
+  /** The password policy for generated passwords; '' (or absent, as stored before it existed) = Vault's default. */
+  readonly passwordPolicy?: string;
   readonly connection: ConnectionDetails;
 }
 

@@ -8,7 +8,7 @@ import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import {
   dynamicUsername,
   formatExpiration,
-  generatePassword,
+  passwordFor,
   scramSha256Verifier,
 } from '../../../src/engines/database/credentials.js';
 import { maskUrlPassword, Redactor, urlPassword } from '../../../src/engines/database/redact.js';
@@ -42,6 +42,8 @@ test('templating fills name, username, password and expiration; quoting doubles 
   const out = renderStatement('{{name}} {{ username }} {{password}} {{expiration}} {{other}}', { name: 'u', password: 'p', expiration: 'e' });
   assert.equal(out, 'u u p e {{other}}');
   assert.equal(renderStatement('{{password}}', { name: 'u' }), '{{password}}', 'absent values stay as written');
+  assert.equal(renderStatement("PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'", { name: 'u', password: "a'b", expiration: 'e' }), "PASSWORD 'a''b' VALID UNTIL 'e'", "a whole '...' literal doubles quotes");
+  assert.equal(renderStatement("PASSWORD {{password}}", { name: 'u', password: "a'b" }), "PASSWORD a'b", 'elsewhere values go in as they are (as in Vault)');
   assert.equal(quoteIdentifier('a"b'), '"a""b"');
   assert.equal(quoteLiteral("it's"), "'it''s'");
 });
@@ -58,10 +60,15 @@ test('dynamic usernames follow Vault default template and stay within 63 charact
   assert.notEqual(dynamicUsername('t', 'r', now), dynamicUsername('t', 'r', now));
 });
 
-test('passwords follow Vault default policy', () => {
+/** A stored configuration with just the fields password generation reads. */
+function pwConfig(passwordPolicy: string | undefined, passwordAuthentication: 'password' | 'scram-sha-256' = 'password'): DatabaseConfig {
+  return { ...(passwordPolicy !== undefined ? { passwordPolicy } : {}), connection: { passwordAuthentication } } as unknown as DatabaseConfig;
+}
+
+test('passwords follow Vault default policy without a password_policy (and for configs stored before it existed)', async () => {
   const seen = new Set<string>();
   for (let i = 0; i < 200; i++) {
-    const pw = generatePassword();
+    const pw = await passwordFor(pwConfig(i % 2 === 0 ? '' : undefined), undefined);
     assert.match(pw, /^[A-Za-z0-9-]{20}$/);
     assert.match(pw, /[a-z]/);
     assert.match(pw, /[A-Z]/);
@@ -70,6 +77,20 @@ test('passwords follow Vault default policy', () => {
     seen.add(pw);
   }
   assert.equal(seen.size, 200);
+});
+
+test('a named password_policy is asked of the store; missing or non-ASCII-for-SCRAM policies are refused', async () => {
+  const asked: string[] = [];
+  const store = async (name: string): Promise<string | undefined> => {
+    asked.push(name);
+    return name === 'digits' ? '0123456789' : name === 'greek' ? 'αβγδεζηθικ' : undefined;
+  };
+  assert.equal(await passwordFor(pwConfig('digits'), store), '0123456789');
+  assert.deepEqual(asked, ['digits']);
+  await assert.rejects(passwordFor(pwConfig('gone'), store), /password policy "gone" does not exist/);
+  assert.equal(await passwordFor(pwConfig('greek'), store), 'αβγδεζηθικ', 'non-ASCII is fine with plain password authentication');
+  await assert.rejects(passwordFor(pwConfig('greek', 'scram-sha-256'), store), /outside printable ASCII/);
+  await assert.rejects(passwordFor(pwConfig('digits'), undefined), /no password policy store/);
 });
 
 test('expiration renders as Vault PostgreSQL plugin does (UTC, +0000)', () => {

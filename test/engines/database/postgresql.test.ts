@@ -3,7 +3,8 @@
  * pipeline of an in-process node: dynamic credentials log in and stop working when their lease
  * is revoked or expires; renewal moves VALID UNTIL; failed creation leaves nothing behind and
  * shows no password; static roles rotate on demand and on schedule; rotate-root keeps the
- * engine working; pools close when their config changes and when the node stops. Skips loudly
+ * engine working; a password_policy shapes every generated password; pools close when their
+ * config changes and when the node stops. Skips loudly
  * without PostgreSQL binaries, fails in CI.
  */
 import { after, before, test } from 'node:test';
@@ -237,6 +238,49 @@ test('rotate-root: the old root password stops working and the engine keeps work
     assert.equal(await canLogin(pgc, (await creds(n, 'app', secrets)).username, secrets.at(-1)!), true);
     const config = await n.call('read', 'database/config/pg');
     assert.equal((config?.data?.['connection_details'] as Record<string, unknown>)['password'], undefined);
+  });
+});
+
+test('password_policy: dynamic, static and root passwords come from the named policy (quotes and % included) and still log in', async (t) => {
+  if (skip) return t.skip(skip);
+  await withNode(async (n, pgc, secrets) => {
+    const policy = [
+      'length = 24',
+      'rule "charset" {', '  charset = "abcdefghjkmnpqrstuvwxyz"', '  min-chars = 2', '}',
+      'rule "charset" {', '  charset = "23456789"', '  min-chars = 2', '}',
+      'rule "charset" {', '  charset = "\'!%@"', '  min-chars = 2', '}',
+    ].join('\n');
+    const shaped = (pw: string): boolean => /^[a-hj-km-np-z2-9'!%@]{24}$/.test(pw) && (pw.match(/['!%@]/g) ?? []).length >= 2 && (pw.match(/[2-9]/g) ?? []).length >= 2;
+    await n.call('update', 'database/roles/app', { db_name: 'pg', creation_statements: CREATE });
+
+    await n.call('update', 'database/config/pg', { password_policy: 'pg-policy', verify_connection: false });
+    assert.equal((await n.call('read', 'database/config/pg'))?.data?.['password_policy'], 'pg-policy');
+    await assert.rejects(n.call('read', 'database/creds/app'), (err: unknown) => isArcaError(err) && err.status === 400 && /password policy "pg-policy" does not exist/.test(err.message));
+
+    await n.call('update', 'sys/policies/password/pg-policy', { policy });
+    for (let i = 0; i < 3; i++) {
+      const c = await creds(n, 'app', secrets);
+      assert.ok(shaped(c.password), `dynamic password ${JSON.stringify(c.password)} follows the policy`);
+      assert.equal(await canLogin(pgc, c.username, c.password), true);
+    }
+
+    const user = `static_pp_${process.pid}`;
+    await pgc.query(`DROP ROLE IF EXISTS ${user}`);
+    await pgc.query(`CREATE ROLE ${user} WITH LOGIN PASSWORD 'original-pw'`);
+    await n.call('update', 'database/static-roles/pp', { db_name: 'pg', username: user, rotation_period: '1h' });
+    const stat = String((await n.call('read', 'database/static-creds/pp'))?.data?.['password']);
+    secrets.push(stat);
+    assert.ok(shaped(stat), 'static password follows the policy');
+    assert.equal(await canLogin(pgc, user, stat), true);
+    await n.call('delete', 'database/static-roles/pp');
+    await pgc.query(`DROP ROLE ${user}`);
+
+    // The root password too: it travels percent-encoded in the templated connection URL.
+    await n.call('update', 'database/rotate-root/pg');
+    assert.equal(await canLogin(pgc, ENGINE_USER, n.enginePassword), false);
+    const after = await creds(n, 'app', secrets);
+    assert.ok(shaped(after.password));
+    assert.equal(await canLogin(pgc, after.username, after.password), true, 'the engine works with its policy-made root password');
   });
 });
 
