@@ -20,6 +20,12 @@ export class BadRequestError extends ArcaError {
   readonly code = 'ARCA_BAD_REQUEST';
 }
 
+/**
+ * A login's credentials did not check out (wrong password, unknown user, role or secret ID): a
+ * 400 like any bad request, marked so user lockout (src/core/login-lockout.ts) counts it.
+ */
+export class InvalidCredentialsError extends BadRequestError {}
+
 /** 403 with Vault's exact text; `detail` is logged, never shown (it could reveal policy). */
 export class PermissionDeniedError extends ArcaError {
   readonly status = 403;

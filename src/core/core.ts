@@ -9,6 +9,7 @@ import { AesGcmBarrier } from '../barrier/aes-gcm-barrier.js';
 import { DEFAULT_READ_CACHE_LIMITS } from '../barrier/read-cache.js';
 import { ShamirSeal } from '../barrier/seal.js';
 import { GenerateRoot } from '../barrier/generate-root.js';
+import { LoginLockout } from './login-lockout.js';
 import { PasswordPolicyStore } from '../passwords/store.js';
 import { Rekey } from '../barrier/rekey.js';
 import type { Physical } from '../storage/physical.js';
@@ -74,6 +75,8 @@ export class Core implements HaHost {
   readonly generateRoot: GenerateRoot;
   /** sys/rekey: new unseal key shares from a quorum of today's. */
   readonly rekey: Rekey;
+  /** Failed-login counting and user lockout for userpass and approle. */
+  readonly lockout: LoginLockout;
   readonly tokens: TokenStore;
   readonly policies: PolicyStore;
   /** sys/policies/password: named rules for generated passwords (the database engine uses them). */
@@ -161,6 +164,7 @@ export class Core implements HaHost {
     this.tokens.onRevoke((entry) => destroyCubbyhole(cubbyholes(), entry.cubbyholeId));
     this.generateRoot = new GenerateRoot(this.seal, async () => (await this.tokens.createRoot()).token);
     this.rekey = new Rekey(this.seal);
+    this.lockout = new LoginLockout(this.clock);
     this.identity = new IdentityStore({ storage: this.barrier, clock: this.clock, mounts: (accessor) => this.mountByAccessor(accessor) });
     // Templated ACLs (and the entity's policy set) follow identity changes without re-login.
     this.identity.onChange(() => this.policies.invalidateIdentity());
@@ -354,6 +358,7 @@ export class Core implements HaHost {
     this.identity.teardown();
     this.generateRoot.cancel();
     this.rekey.cancel();
+    this.lockout.clear();
     this.activeSince = undefined;
     this.perfStandby = false;
     this.perfAuditTable = undefined;

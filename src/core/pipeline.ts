@@ -8,7 +8,7 @@
  * Cross-cutting checks live here, never in handlers. Later steps (audit, leases, wrapping,
  * forwarding) slot in between without handlers noticing.
  */
-import { PermissionDeniedError, ReadOnlyError, RouteNotFoundError, SealedError, UnavailableError } from '../errors.js';
+import { InvalidCredentialsError, PermissionDeniedError, ReadOnlyError, RouteNotFoundError, SealedError, UnavailableError } from '../errors.js';
 import { ensureAliasAtPrimary, forwardToPrimary, type ForwardingTarget } from '../replication/forwarding.js';
 import { consistencyExempt, NO_CONSISTENCY, ownRequest, parseConsistency, place, stampIndex, type Placement } from '../replication/consistency.js';
 import type { ResolvedIdentity } from '../identity/types.js';
@@ -113,10 +113,21 @@ export class Pipeline {
 
       if (breq.auth !== undefined) await this.authorize(breq, matchesAny(special.root, breq.relativePath));
 
+      // User lockout: a locked alias is refused here, before its auth method checks anything.
+      const attempt = match.route.kind === 'auth' && placement === 'local' ? this.core.lockout.begin(match.route.entry, breq.relativePath, breq.data) : undefined;
       // Audit step: caller and ACL decision known, nothing run yet; no device recording it stops the request here.
       await trail?.request();
-      const resp = await this.runBackend(backend, breq, placement, requested, ahead);
-      if (resp?.login !== undefined) await this.registerLogin(breq, match, resp);
+      let resp: Response | undefined;
+      try {
+        resp = await this.runBackend(backend, breq, placement, requested, ahead);
+      } catch (err) {
+        if (err instanceof InvalidCredentialsError) attempt?.failed();
+        throw err;
+      }
+      if (resp?.login !== undefined) {
+        attempt?.succeeded();
+        await this.registerLogin(breq, match, resp);
+      }
       if (resp?.secret?.type !== undefined && resp.secret.leaseId === undefined) {
         resp.secret = await this.core.expiration.register(req.path, resp.secret, match.route.settings, use?.idHash ?? '');
       }

@@ -11,6 +11,18 @@ export interface MountConfig {
   allowed_response_headers?: string[];
   audit_non_hmac_request_keys?: string[];
   audit_non_hmac_response_keys?: string[];
+  /** Auth mounts of userpass and approle: user lockout settings tuned on this mount (src/core/login-lockout.ts). */
+  user_lockout_config?: UserLockoutTune;
+}
+
+/** What sys/auth/:path/tune may set for user lockout; absent fields take the server's values. */
+export interface UserLockoutTune {
+  lockout_threshold?: number;
+  /** Seconds. */
+  lockout_duration?: number;
+  /** Seconds. */
+  lockout_counter_reset?: number;
+  lockout_disable?: boolean;
 }
 
 export interface MountEntry {

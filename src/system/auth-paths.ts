@@ -7,7 +7,9 @@ import { BadRequestError, UnsupportedOperationError } from '../errors.js';
 import { definePath, type PathDef } from '../framework/index.js';
 import type { Response } from '../logical/request.js';
 import type { Core } from '../core/core.js';
-import type { MountEntry } from '../router/mount-entry.js';
+import type { MountEntry, UserLockoutTune } from '../router/mount-entry.js';
+import { supportsLockout } from '../core/login-lockout.js';
+import { parseDurationSeconds } from '../util/duration.js';
 import { normalizeMountPath } from '../router/mount-entry.js';
 import type { MountTable } from '../router/mount-table.js';
 import { parseMountConfig, renderMount } from './mount-paths.js';
@@ -45,6 +47,41 @@ function authMap(table: MountTable): Response {
   const data: Record<string, unknown> = {};
   for (const e of [...table.list()].sort((a, b) => a.path.localeCompare(b.path))) data[e.path] = renderAuthMount(e);
   return { data, legacyTopLevel: true };
+}
+
+/** Effective user lockout settings in the tune view, as Vault shows them, for the methods that have lockout. */
+function lockoutView(core: Core, e: MountEntry): Record<string, unknown> {
+  if (!supportsLockout(e.type)) return {};
+  const s = core.lockout.settingsFor(e);
+  return { user_lockout_threshold: s.threshold, user_lockout_duration: s.duration, user_lockout_counter_reset_duration: s.counterReset, user_lockout_disable: s.disabled };
+}
+
+/** A tune's `user_lockout_config` over the mount's current one (fields not given stay). Values may be strings, as the UI sends them. */
+function lockoutTune(e: MountEntry, raw: Record<string, unknown>): UserLockoutTune {
+  if (!supportsLockout(e.type)) throw new BadRequestError(`user_lockout_config is only supported by userpass and approle auth methods, not ${e.type}`);
+  const out: UserLockoutTune = { ...(e.config.user_lockout_config ?? {}) };
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined || v === null || v === '') continue;
+    if (k === 'lockout_threshold') {
+      const n = typeof v === 'number' ? v : Number(String(v));
+      if (!Number.isInteger(n) || n < 1) throw new BadRequestError(`invalid lockout_threshold ${JSON.stringify(v)}: a positive integer is required`);
+      out.lockout_threshold = n;
+    } else if (k === 'lockout_duration' || k === 'lockout_counter_reset') {
+      let seconds: number;
+      try {
+        seconds = parseDurationSeconds(v);
+      } catch {
+        throw new BadRequestError(`invalid ${k} ${JSON.stringify(v)}: a duration is required`);
+      }
+      if (seconds <= 0) throw new BadRequestError(`invalid ${k} ${JSON.stringify(v)}: it must be positive`);
+      out[k] = seconds;
+    } else if (k === 'lockout_disable') {
+      out.lockout_disable = v === true || v === 'true' || v === '1';
+    } else {
+      throw new BadRequestError(`unknown user_lockout_config field ${JSON.stringify(k)}`);
+    }
+  }
+  return out;
 }
 
 /** "userpass/tune" -> userpass, tune. A method mounted at ".../tune" is as ambiguous in Vault. */
@@ -89,6 +126,7 @@ export function authPaths(core: Core): PathDef[] {
         audit_non_hmac_request_keys: { type: 'comma-string-slice', description: 'Tune.' },
         audit_non_hmac_response_keys: { type: 'comma-string-slice', description: 'Tune.' },
         token_type: { type: 'string', description: `Tune: only "${TOKEN_TYPE}" is supported.` },
+        user_lockout_config: { type: 'map', description: 'Tune (userpass, approle): lockout_threshold, lockout_duration, lockout_counter_reset, lockout_disable.' },
       },
       operations: {
         read: async (_req, f) => {
@@ -97,7 +135,7 @@ export function authPaths(core: Core): PathDef[] {
           if (e === undefined) {
             throw new BadRequestError(tune ? `cannot fetch mount entry for "auth/${path}"` : `No auth engine at ${path}`);
           }
-          return { data: tune ? tuneView(table, e) : renderAuthMount(e) };
+          return { data: tune ? { ...tuneView(table, e), ...lockoutView(core, e) } : renderAuthMount(e) };
         },
         update: async (req, f) => {
           const { path, tune } = splitTune(f.get('path'));
@@ -109,8 +147,10 @@ export function authPaths(core: Core): PathDef[] {
             }
             const description = f.getOk('description');
             const options = f.getOk('options');
+            const lockout = f.getOk('user_lockout_config');
+            const entry = table.find(path)!;
             await table.tune(path, {
-              config: parseMountConfig(req.data),
+              config: { ...parseMountConfig(req.data), ...(lockout !== undefined ? { user_lockout_config: lockoutTune(entry, lockout) } : {}) },
               ...(description !== undefined ? { description } : {}),
               ...(options !== undefined ? { options } : {}),
             });

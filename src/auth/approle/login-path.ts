@@ -3,7 +3,7 @@
  * token. Checks run cheapest and least destructive first, so a refused login never spends a
  * secret ID use: role ID, the role's CIDR bindings, then the secret ID under its lock.
  */
-import { BadRequestError, PermissionDeniedError } from '../../errors.js';
+import { BadRequestError, InvalidCredentialsError, PermissionDeniedError } from '../../errors.js';
 import { definePath } from '../../framework/index.js';
 import { loginAuthFrom } from '../token-fields.js';
 import { addressAllowed } from '../../util/cidr.js';
@@ -23,7 +23,7 @@ export const loginPath = definePath({
       if (roleId === '') throw new BadRequestError('missing role_id');
       const salt = await saltOf(ctx.storage);
       const role = await roleByRoleId(ctx.storage, salt, roleId);
-      if (role === undefined) throw new BadRequestError('invalid role ID');
+      if (role === undefined) throw new InvalidCredentialsError('invalid role ID');
       const addr = req.remoteAddr;
       if (!addressAllowed(addr, role.secretIdBoundCidrs)) {
         throw new BadRequestError(`source address ${JSON.stringify(addr)} unauthorized through CIDR restrictions on the role`);
@@ -42,7 +42,7 @@ export const loginPath = definePath({
             throw new BadRequestError(`source address ${JSON.stringify(addr)} unauthorized through CIDR restrictions on the secret ID`);
           }
           if (used.reason === 'token-cidr') throw new PermissionDeniedError();
-          throw new BadRequestError('invalid secret id');
+          throw new InvalidCredentialsError('invalid secret id');
         }
         metadata = { ...used.entry.metadata };
         if (used.entry.tokenBoundCidrs.length > 0) tokenBoundCidrs = used.entry.tokenBoundCidrs;

@@ -2,7 +2,7 @@
  * login/:username: check the password and answer with a LoginAuth; the pipeline turns it into
  * a token. Wrong user and wrong password get the same answer after the same work.
  */
-import { BadRequestError, PermissionDeniedError } from '../../errors.js';
+import { BadRequestError, InvalidCredentialsError, PermissionDeniedError } from '../../errors.js';
 import { definePath, genericName } from '../../framework/index.js';
 import { loginAuthFrom } from '../token-fields.js';
 import { addressAllowed } from '../../util/cidr.js';
@@ -25,7 +25,7 @@ export const loginPath = definePath({
       if (password === '') throw new BadRequestError('missing password');
       const user = await getUser(ctx.storage, username);
       const valid = user === undefined ? await verifyAgainstNobody(password) : await verifyPassword(password, user.password);
-      if (user === undefined || !valid) throw new BadRequestError(INVALID_CREDENTIALS);
+      if (user === undefined || !valid) throw new InvalidCredentialsError(INVALID_CREDENTIALS);
       if (!addressAllowed(req.remoteAddr, user.token.tokenBoundCidrs)) throw new PermissionDeniedError();
       return {
         login: loginAuthFrom(user.token, { displayName: username, metadata: { username }, alias: { name: username } }),
