@@ -4,13 +4,13 @@
  * a request never re-parses a key.
  */
 import { createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { typeInfo, type KeyType } from './key-types.js';
+import { MAX_HMAC_KEY_SIZE, MIN_HMAC_KEY_SIZE, typeInfo, type KeyType } from './key-types.js';
 
 /** One version as stored. Binary fields are base64. */
 export interface StoredVersion {
   /** Milliseconds since the epoch. */
   readonly creationTime: number;
-  /** 32 random bytes: the version's HMAC key (hmac/, verify with hmac, convergent nonces). */
+  /** 32 random bytes: the version's HMAC key (hmac/, verify with hmac, convergent nonces); for an hmac key, its `key_size` bytes. */
   readonly hmacKey: string;
   /** Symmetric key bytes, or the Ed25519 seed. */
   readonly key?: string;
@@ -35,10 +35,12 @@ const HMAC_KEY_BYTES = 32;
 /** DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows. */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-export function generateVersion(type: KeyType, nowMs: number): StoredVersion {
+export function generateVersion(type: KeyType, nowMs: number, keySize?: number): StoredVersion {
   const info = typeInfo(type);
-  const hmacKey = randomBytes(HMAC_KEY_BYTES).toString('base64');
+  const hmacKey = randomBytes(info.family === 'hmac' ? (keySize ?? info.keyBytes) : HMAC_KEY_BYTES).toString('base64');
   switch (info.family) {
+    case 'hmac':
+      return { creationTime: nowMs, hmacKey };
     case 'symmetric':
     case 'ed25519':
       return { creationTime: nowMs, hmacKey, key: randomBytes(info.keyBytes).toString('base64') };
@@ -62,9 +64,12 @@ export function ed25519FromSeed(seed: Buffer): { privateKey: KeyObject; publicKe
 export function loadVersion(type: KeyType, version: number, stored: StoredVersion): LoadedVersion {
   const info = typeInfo(type);
   const hmacKey = Buffer.from(stored.hmacKey, 'base64');
-  if (hmacKey.length !== HMAC_KEY_BYTES) throw new Error(`version ${version}: bad hmac key`);
+  const hmacFits = info.family === 'hmac' ? hmacKey.length >= MIN_HMAC_KEY_SIZE && hmacKey.length <= MAX_HMAC_KEY_SIZE : hmacKey.length === HMAC_KEY_BYTES;
+  if (!hmacFits) throw new Error(`version ${version}: bad hmac key`);
   const base = { version, creationTime: stored.creationTime, hmacKey };
   switch (info.family) {
+    case 'hmac':
+      return base;
     case 'symmetric': {
       const secret = Buffer.from(stored.key ?? '', 'base64');
       if (secret.length !== info.keyBytes) throw new Error(`version ${version}: bad key length`);

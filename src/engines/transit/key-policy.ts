@@ -6,7 +6,7 @@
 import { formatTime } from '../../framework/index.js';
 import { ed25519FromSeed, formatPublicKey, generateVersion, type LoadedVersion, type StoredVersion } from './key-material.js';
 import { deriveKey } from './derive.js';
-import { isKeyType, typeInfo, type KeyType } from './key-types.js';
+import { MAX_HMAC_KEY_SIZE, MIN_HMAC_KEY_SIZE, isKeyType, typeInfo, type KeyType } from './key-types.js';
 
 export interface Stamp {
   /** Milliseconds since the epoch. */
@@ -28,6 +28,8 @@ export interface KeyPolicy {
   readonly latestVersion: number;
   /** Seconds; 0 = never. */
   readonly autoRotatePeriod: number;
+  /** hmac keys: bytes of key material per version (absent: the type's default). */
+  readonly keySize?: number;
   /** Version number (decimal string) -> material. Versions below minAvailableVersion are gone. */
   readonly versions: Readonly<Record<string, StoredVersion>>;
   readonly backupInfo?: Stamp;
@@ -49,6 +51,7 @@ export interface NewKeyOptions {
   readonly exportable: boolean;
   readonly allowPlaintextBackup: boolean;
   readonly autoRotatePeriod: number;
+  readonly keySize?: number;
 }
 
 export function createPolicy(opts: NewKeyOptions, nowMs: number): KeyPolicy {
@@ -59,13 +62,13 @@ export function createPolicy(opts: NewKeyOptions, nowMs: number): KeyPolicy {
     minEncryptionVersion: 0,
     minAvailableVersion: 0,
     latestVersion: 1,
-    versions: { '1': generateVersion(opts.type, nowMs) },
+    versions: { '1': generateVersion(opts.type, nowMs, opts.keySize) },
   };
 }
 
 export function rotatePolicy(p: KeyPolicy, nowMs: number): KeyPolicy {
   const next = p.latestVersion + 1;
-  return { ...p, latestVersion: next, versions: { ...p.versions, [String(next)]: generateVersion(p.type, nowMs) } };
+  return { ...p, latestVersion: next, versions: { ...p.versions, [String(next)]: generateVersion(p.type, nowMs, p.keySize) } };
 }
 
 /** Drop every version below minAvailable. */
@@ -115,7 +118,7 @@ export function renderPolicy(p: KeyPolicy, versions: ReadonlyMap<number, LoadedV
     data['convergent_encryption'] = p.convergentEncryption;
     if (p.convergentEncryption) data['convergent_encryption_version'] = CONVERGENT_VERSION;
   }
-  if (info.family === 'symmetric') {
+  if (info.family === 'symmetric' || info.family === 'hmac') {
     const keys: Record<string, number> = {};
     for (const [v, material] of Object.entries(p.versions)) keys[v] = Math.floor(material.creationTime / 1000);
     data['keys'] = keys;
@@ -157,6 +160,11 @@ function checkStamp(v: unknown, what: string): Stamp | undefined {
   const s = v as Record<string, unknown>;
   need(typeof s === 'object' && isCount(s['time']) && isCount(s['version']), what);
   return { time: s['time'] as number, version: s['version'] as number };
+}
+
+function checkKeySize(v: unknown): number {
+  need(isCount(v) && (v as number) >= MIN_HMAC_KEY_SIZE && (v as number) <= MAX_HMAC_KEY_SIZE, 'keySize');
+  return v as number;
 }
 
 /** Check a record's shape field by field; material is checked when it is loaded. */
@@ -201,6 +209,7 @@ export function checkPolicyRecord(raw: unknown): KeyPolicy {
     minAvailableVersion: r['minAvailableVersion'] as number,
     latestVersion: latest,
     autoRotatePeriod: r['autoRotatePeriod'] as number,
+    ...(r['keySize'] !== undefined ? { keySize: checkKeySize(r['keySize']) } : {}),
     versions,
   };
   const backupInfo = checkStamp(r['backupInfo'], 'backupInfo');

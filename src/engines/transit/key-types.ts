@@ -6,15 +6,15 @@
 export type SymmetricType = 'aes128-gcm96' | 'aes256-gcm96' | 'chacha20-poly1305';
 export type EcdsaType = 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521';
 export type RsaType = 'rsa-2048' | 'rsa-3072' | 'rsa-4096';
-export type KeyType = SymmetricType | EcdsaType | RsaType | 'ed25519';
+export type KeyType = SymmetricType | EcdsaType | RsaType | 'ed25519' | 'hmac';
 
 export interface KeyTypeInfo {
-  readonly family: 'symmetric' | 'ecdsa' | 'rsa' | 'ed25519';
+  readonly family: 'symmetric' | 'ecdsa' | 'rsa' | 'ed25519' | 'hmac';
   readonly encryption: boolean;
   readonly decryption: boolean;
   readonly signing: boolean;
   readonly derivation: boolean;
-  /** Symmetric key (and derived key) length in bytes; 0 for asymmetric types. */
+  /** Symmetric key (and derived key) length in bytes; for hmac the default `key_size`; 0 for asymmetric types. */
   readonly keyBytes: number;
   /** Node's cipher name for symmetric types. */
   readonly cipher?: 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
@@ -62,7 +62,13 @@ export const KEY_TYPES: Readonly<Record<KeyType, KeyTypeInfo>> = {
   'rsa-2048': rsa(2048),
   'rsa-3072': rsa(3072),
   'rsa-4096': rsa(4096),
+  // The key is the version's HMAC key itself: hmac/ and verify with `hmac` only.
+  hmac: { family: 'hmac', encryption: false, decryption: false, signing: false, derivation: false, keyBytes: 32 },
 };
+
+/** Vault's bounds on `key_size` for hmac keys (bytes). */
+export const MIN_HMAC_KEY_SIZE = 32;
+export const MAX_HMAC_KEY_SIZE = 512;
 
 export function isKeyType(s: string): s is KeyType {
   return Object.prototype.hasOwnProperty.call(KEY_TYPES, s);

@@ -8,7 +8,7 @@ import type { Response } from '../../logical/request.js';
 import { optionalBase64 } from './batch.js';
 import { createPolicy, MIN_AUTO_ROTATE_SECONDS, renderPolicy, rotatePolicy, trimPolicy, type KeyPolicy } from './key-policy.js';
 import { storeOf } from './key-store.js';
-import { isKeyType, typeInfo } from './key-types.js';
+import { MAX_HMAC_KEY_SIZE, MIN_HMAC_KEY_SIZE, isKeyType, typeInfo } from './key-types.js';
 import type { LoadedKey } from './loaded-key.js';
 
 export const NAME_FIELD = {
@@ -49,7 +49,11 @@ export function keysPaths(): PathDef[] {
         const derived = f.get('derived');
         const convergent = f.get('convergent_encryption');
         if (convergent && !derived) throw new BadRequestError('convergent encryption requires derivation to be enabled');
-        if (f.get('key_size') !== 0) throw new BadRequestError(`key_size is not valid for algorithm ${type}`);
+        const keySize = f.get('key_size');
+        if (keySize !== 0 && type !== 'hmac') throw new BadRequestError(`key_size is not valid for algorithm ${type}`);
+        if (keySize !== 0 && (keySize < MIN_HMAC_KEY_SIZE || keySize > MAX_HMAC_KEY_SIZE)) {
+          throw new BadRequestError(`invalid key_size ${keySize}: hmac keys are ${MIN_HMAC_KEY_SIZE} to ${MAX_HMAC_KEY_SIZE} bytes`);
+        }
         const autoRotatePeriod = f.get('auto_rotate_period');
         checkAutoRotate(autoRotatePeriod);
         const info = typeInfo(type);
@@ -60,7 +64,7 @@ export function keysPaths(): PathDef[] {
         const { key, result: existed } = await storeOf(ctx).change(name, (current) => {
           if (current !== undefined) return { result: true };
           const next = createPolicy(
-            { name, type, derived, convergentEncryption: convergent, exportable: f.get('exportable'), allowPlaintextBackup: f.get('allow_plaintext_backup'), autoRotatePeriod },
+            { name, type, derived, convergentEncryption: convergent, exportable: f.get('exportable'), allowPlaintextBackup: f.get('allow_plaintext_backup'), autoRotatePeriod, ...(keySize !== 0 ? { keySize } : {}) },
             ctx.clock.now(),
           );
           return { next, result: false };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey } from 'node:crypto';
 import { call } from '../../framework/harness.js';
 import { AUTO_ROTATE_CHECK_MS, transitFactory } from '../../../src/engines/transit/backend.js';
 import { ASYMMETRIC, b64, setupTransit, SYMMETRIC } from './helpers.js';
@@ -295,4 +295,49 @@ test('concurrent changes of one key serialise; concurrent upserts make one key',
     assert.equal(dec.data?.['plaintext'], b64(`p${i}`));
   }
   assert.equal((await t.read('keys/up'))!.data!['latest_version'], 1);
+});
+
+test('hmac keys: key_size bytes of material, used by hmac/ and verify, refused elsewhere; rotate, export, backup keep the size', async () => {
+  const t = setupTransit();
+  const created = (await t.write('keys/mac', { type: 'hmac', key_size: 64, exportable: true, allow_plaintext_backup: true })).data!;
+  assert.equal(created['type'], 'hmac');
+  assert.deepEqual(
+    [created['supports_encryption'], created['supports_decryption'], created['supports_signing'], created['supports_derivation']],
+    [false, false, false, false],
+  );
+  assert.deepEqual(Object.keys(created['keys'] as Record<string, unknown>), ['1']);
+  const key1 = Buffer.from(String(((await t.read('export/hmac-key/mac/1'))!.data!['keys'] as Record<string, string>)['1']), 'base64');
+  assert.equal(key1.length, 64);
+
+  const input = b64('message');
+  const mac = String((await t.write('hmac/mac/sha2-512', { input })).data!['hmac']);
+  assert.equal(mac, `vault:v1:${createHmac('sha512', key1).update('message').digest('base64')}`, 'the key itself is the HMAC key');
+  assert.deepEqual((await t.write('verify/mac/sha2-512', { input, hmac: mac })).data, { valid: true });
+  assert.deepEqual((await t.write('verify/mac/sha2-512', { input: b64('other'), hmac: mac })).data, { valid: false });
+
+  await t.fails('update', 'encrypt/mac', { plaintext: input }, 400, 'message encryption not supported for key type hmac');
+  await t.fails('update', 'decrypt/mac', { ciphertext: 'vault:v1:AAAA' }, 400, 'message decryption not supported for key type hmac');
+  await t.fails('update', 'sign/mac', { input }, 400, 'key type hmac does not support signing');
+  await t.fails('update', 'datakey/plaintext/mac', {}, 400, 'message encryption not supported for key type hmac');
+  await t.fails('read', 'export/encryption-key/mac', {}, 400, 'encryption not supported for the key');
+
+  await t.write('keys/mac/rotate');
+  const keys = (await t.read('export/hmac-key/mac'))!.data!['keys'] as Record<string, string>;
+  assert.equal(Buffer.from(keys['2']!, 'base64').length, 64, 'a rotation keeps key_size');
+  assert.notEqual(keys['2'], keys['1']);
+  assert.match(String((await t.write('hmac/mac', { input })).data!['hmac']), /^vault:v2:/);
+
+  const backup = String((await t.read('backup/mac'))!.data!['backup']);
+  const other = setupTransit();
+  await call(other.transit, 'update', 'restore', { backup });
+  assert.equal(String((await other.write('hmac/mac/sha2-512', { input, key_version: 1 })).data!['hmac']), mac, 'restored keys give the same HMACs');
+  await other.write('keys/mac/rotate');
+  assert.equal(Buffer.from(String(((await other.read('export/hmac-key/mac/3'))!.data!['keys'] as Record<string, string>)['3']), 'base64').length, 64);
+
+  const plain = (await t.write('keys/mac32', { type: 'hmac' })).data!;
+  assert.equal(plain['type'], 'hmac');
+  await t.fails('update', 'keys/x', { type: 'hmac', key_size: 16 }, 400, 'invalid key_size 16: hmac keys are 32 to 512 bytes');
+  await t.fails('update', 'keys/x', { type: 'hmac', key_size: 513 }, 400, 'invalid key_size 513: hmac keys are 32 to 512 bytes');
+  await t.fails('update', 'keys/x', { type: 'aes256-gcm96', key_size: 64 }, 400, 'key_size is not valid for algorithm aes256-gcm96');
+  await t.fails('update', 'keys/x', { type: 'hmac', derived: true }, 400, 'key derivation and convergent encryption not supported for keys of type hmac');
 });
