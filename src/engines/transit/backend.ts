@@ -12,12 +12,13 @@ import { storeOf, type KeyStore } from './key-store.js';
 import { keysPaths } from './keys-paths.js';
 import { signPaths } from './sign-paths.js';
 import { utilityPaths } from './utility-paths.js';
+import { importPaths } from './import-paths.js';
 
 /** How often keys with an auto_rotate_period are checked (Vault checks about this often). */
 export const AUTO_ROTATE_CHECK_MS = 60_000;
 
 /** Every path of the engine; one table shared by all mounts (handlers find their KeyStore via storeOf). */
-export const TRANSIT_PATHS: readonly PathDef[] = [...keysPaths(), ...exportBackupPaths(), ...encryptPaths(), ...signPaths(), ...utilityPaths()];
+export const TRANSIT_PATHS: readonly PathDef[] = [...keysPaths(), ...exportBackupPaths(), ...encryptPaths(), ...signPaths(), ...utilityPaths(), ...importPaths()];
 
 export const TRANSIT_HELP = `
 The transit backend is used to encrypt and decrypt data in transit: it holds named

@@ -30,6 +30,10 @@ export interface KeyPolicy {
   readonly autoRotatePeriod: number;
   /** hmac keys: bytes of key material per version (absent: the type's default). */
   readonly keySize?: number;
+  /** Brought in with keys/<name>/import rather than generated here. */
+  readonly imported?: boolean;
+  /** An imported key may be rotated (new versions generated here) only with this set. */
+  readonly allowRotation?: boolean;
   /** Version number (decimal string) -> material. Versions below minAvailableVersion are gone. */
   readonly versions: Readonly<Record<string, StoredVersion>>;
   readonly backupInfo?: Stamp;
@@ -55,6 +59,11 @@ export interface NewKeyOptions {
 }
 
 export function createPolicy(opts: NewKeyOptions, nowMs: number): KeyPolicy {
+  return policyWithFirstVersion(opts, generateVersion(opts.type, nowMs, opts.keySize));
+}
+
+/** A new key whose version 1 is `first` (generated, or imported). */
+export function policyWithFirstVersion(opts: NewKeyOptions, first: StoredVersion): KeyPolicy {
   return {
     ...opts,
     deletionAllowed: false,
@@ -62,8 +71,13 @@ export function createPolicy(opts: NewKeyOptions, nowMs: number): KeyPolicy {
     minEncryptionVersion: 0,
     minAvailableVersion: 0,
     latestVersion: 1,
-    versions: { '1': generateVersion(opts.type, nowMs, opts.keySize) },
+    versions: { '1': first },
   };
+}
+
+/** Whether versions may be generated here: always, except for imported keys without allow_rotation. */
+export function rotationAllowed(p: KeyPolicy): boolean {
+  return p.imported !== true || p.allowRotation === true;
 }
 
 export function rotatePolicy(p: KeyPolicy, nowMs: number): KeyPolicy {
@@ -80,7 +94,7 @@ export function trimPolicy(p: KeyPolicy, minAvailable: number): KeyPolicy {
 
 /** Seconds since the latest version was created reached the auto-rotation period. */
 export function rotationDue(p: KeyPolicy, nowMs: number): boolean {
-  if (p.autoRotatePeriod <= 0) return false;
+  if (p.autoRotatePeriod <= 0 || !rotationAllowed(p)) return false;
   const latest = p.versions[String(p.latestVersion)];
   return latest !== undefined && nowMs - latest.creationTime >= p.autoRotatePeriod * 1000;
 }
@@ -109,8 +123,9 @@ export function renderPolicy(p: KeyPolicy, versions: ReadonlyMap<number, LoadedV
     supports_derivation: info.derivation,
     supports_signing: info.signing,
     auto_rotate_period: p.autoRotatePeriod,
-    imported_key: false,
+    imported_key: p.imported === true,
   };
+  if (p.imported === true) data['imported_key_allow_rotation'] = p.allowRotation === true;
   if (p.backupInfo !== undefined) data['backup_info'] = stamp(p.backupInfo);
   if (p.restoreInfo !== undefined) data['restore_info'] = stamp(p.restoreInfo);
   if (p.derived) {
@@ -210,6 +225,8 @@ export function checkPolicyRecord(raw: unknown): KeyPolicy {
     latestVersion: latest,
     autoRotatePeriod: r['autoRotatePeriod'] as number,
     ...(r['keySize'] !== undefined ? { keySize: checkKeySize(r['keySize']) } : {}),
+    ...(isBool(r['imported']) ? { imported: r['imported'] } : {}),
+    ...(isBool(r['allowRotation']) ? { allowRotation: r['allowRotation'] } : {}),
     versions,
   };
   const backupInfo = checkStamp(r['backupInfo'], 'backupInfo');

@@ -6,7 +6,7 @@ import { BadRequestError } from '../../errors.js';
 import { definePath, genericName, type FieldSchemas, type PathDef } from '../../framework/index.js';
 import type { Response } from '../../logical/request.js';
 import { optionalBase64 } from './batch.js';
-import { createPolicy, MIN_AUTO_ROTATE_SECONDS, renderPolicy, rotatePolicy, trimPolicy, type KeyPolicy } from './key-policy.js';
+import { createPolicy, MIN_AUTO_ROTATE_SECONDS, renderPolicy, rotatePolicy, rotationAllowed, trimPolicy, type KeyPolicy } from './key-policy.js';
 import { storeOf } from './key-store.js';
 import { MAX_HMAC_KEY_SIZE, MIN_HMAC_KEY_SIZE, isKeyType, typeInfo } from './key-types.js';
 import type { LoadedKey } from './loaded-key.js';
@@ -21,11 +21,11 @@ export function checkAutoRotate(seconds: number): void {
   if (seconds !== 0 && seconds < MIN_AUTO_ROTATE_SECONDS) throw new BadRequestError(AUTO_ROTATE_ERROR);
 }
 
-function render(key: LoadedKey, warnings: readonly string[] = []): Response {
+export function render(key: LoadedKey, warnings: readonly string[] = []): Response {
   return { data: renderPolicy(key.policy, key.versions), ...(warnings.length > 0 ? { warnings: [...warnings] } : {}) };
 }
 
-const KEY_FIELDS = {
+export const KEY_FIELDS = {
   ...NAME_FIELD,
   type: { type: 'string', description: 'Type of key to create.', default: 'aes256-gcm96' },
   derived: { type: 'bool', description: 'Require a context on every operation and derive a key from it.' },
@@ -171,6 +171,7 @@ no value against a new named key will create it using a randomly generated key.`
           const autoRotate = f.getOk('auto_rotate_period');
           if (autoRotate !== undefined) {
             checkAutoRotate(autoRotate);
+            if (autoRotate > 0 && !rotationAllowed(p)) throw new BadRequestError('auto rotation cannot be set for an imported key that does not allow rotation');
             next = { ...next, autoRotatePeriod: autoRotate };
           }
           return { next: next === p ? undefined : next, result: undefined };
@@ -189,6 +190,7 @@ no value against a new named key will create it using a randomly generated key.`
       update: async (_req, f, ctx) => {
         const { key } = await storeOf(ctx).change(f.get('name'), (current) => {
           if (current === undefined) throw new BadRequestError('key not found');
+          if (!rotationAllowed(current.policy)) throw new BadRequestError(`imported key ${current.policy.name} does not allow rotation within Vault`);
           return { next: rotatePolicy(current.policy, ctx.clock.now()), result: undefined };
         });
         return render(key!);

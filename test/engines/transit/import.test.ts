@@ -1,0 +1,104 @@
+/**
+ * BYOK import: keys wrapped on the client exactly as Vault's docs describe (RSA-OAEP of an
+ * ephemeral AES-256 key with the mount's wrapping_key, then AES-KWP of the material) become
+ * transit keys whose operations provably use that material (checked with node:crypto).
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createPublicKey,
+  generateKeyPairSync,
+  publicEncrypt,
+  randomBytes,
+  verify as nodeVerify,
+  type KeyObject,
+} from 'node:crypto';
+import { b64, setupTransit, type Transit } from './helpers.js';
+
+let t: Transit;
+let wrappingKey: KeyObject;
+
+before(async () => {
+  t = setupTransit();
+  const pem = String((await t.read('wrapping_key'))!.data!['public_key']);
+  wrappingKey = createPublicKey(pem);
+});
+
+/** The client side of an import: base64(RSA-OAEP(ephemeral) || AES-KWP(ephemeral, material)). */
+function wrap(material: Buffer, oaepHash = 'sha256'): string {
+  const ephemeral = randomBytes(32);
+  const head = publicEncrypt({ key: wrappingKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, ephemeral);
+  const kwp = createCipheriv('id-aes256-wrap-pad', ephemeral, Buffer.from('A65959A6', 'hex'));
+  return Buffer.concat([head, kwp.update(material), kwp.final()]).toString('base64');
+}
+
+test('wrapping_key is one RSA-4096 key per mount, the same on every read', async () => {
+  assert.equal(wrappingKey.asymmetricKeyType, 'rsa');
+  assert.equal(wrappingKey.asymmetricKeyDetails?.modulusLength, 4096);
+  const again = createPublicKey(String((await t.read('wrapping_key'))!.data!['public_key']));
+  assert.ok(again.equals(wrappingKey));
+});
+
+test('an imported AES-256 key encrypts with the given material; it is not rotated without allow_rotation', async () => {
+  const material = randomBytes(32);
+  const created = (await t.write('keys/byok-aes/import', { ciphertext: wrap(material), type: 'aes256-gcm96' })).data!;
+  assert.equal(created['imported_key'], true);
+  assert.equal(created['imported_key_allow_rotation'], false);
+  assert.equal(created['latest_version'], 1);
+
+  const ct = String((await t.write('encrypt/byok-aes', { plaintext: b64('bring your own') })).data!['ciphertext']);
+  const body = Buffer.from(ct.slice('vault:v1:'.length), 'base64');
+  const gcm = createDecipheriv('aes-256-gcm', material, body.subarray(0, 12));
+  gcm.setAuthTag(body.subarray(body.length - 16));
+  assert.equal(Buffer.concat([gcm.update(body.subarray(12, body.length - 16)), gcm.final()]).toString(), 'bring your own');
+
+  await t.fails('update', 'keys/byok-aes/rotate', {}, 400, 'imported key byok-aes does not allow rotation within Vault');
+  await t.fails('update', 'keys/byok-aes/config', { auto_rotate_period: '24h' }, 400, 'auto rotation cannot be set for an imported key that does not allow rotation');
+  await t.fails('update', 'keys/byok-aes/import', { ciphertext: wrap(material) }, 400, 'the import path cannot be used with an existing key; use import-version to rotate an existing imported key');
+});
+
+test('allow_rotation lets the server add generated versions to an imported key', async () => {
+  await t.write('keys/byok-rot/import', { ciphertext: wrap(randomBytes(32)), allow_rotation: true, auto_rotate_period: '24h' });
+  const rotated = (await t.write('keys/byok-rot/rotate')).data!;
+  assert.equal(rotated['latest_version'], 2);
+  assert.equal(rotated['imported_key_allow_rotation'], true);
+});
+
+test('hmac, ECDSA and Ed25519 keys import from raw bytes and PKCS#8, with SHA-1 wrapping too', async () => {
+  const macKey = randomBytes(48);
+  await t.write('keys/byok-mac/import', { ciphertext: wrap(macKey, 'sha1'), hash_function: 'SHA1', type: 'hmac' });
+  const mac = String((await t.write('hmac/byok-mac', { input: b64('data') })).data!['hmac']);
+  assert.equal(mac, `vault:v1:${createHmac('sha256', macKey).update('data').digest('base64')}`);
+
+  for (const [type, pair] of [
+    ['ecdsa-p256', generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+    ['ed25519', generateKeyPairSync('ed25519')],
+  ] as const) {
+    const der = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
+    await t.write(`keys/byok-${type}/import`, { ciphertext: wrap(der), type });
+    const sig = String((await t.write(`sign/byok-${type}`, { input: b64('signed elsewhere, checked here') })).data!['signature']);
+    const raw = Buffer.from(sig.slice('vault:v1:'.length), 'base64');
+    const ok = nodeVerify(type === 'ed25519' ? null : 'sha256', Buffer.from('signed elsewhere, checked here'), pair.publicKey, raw);
+    assert.equal(ok, true, `${type}: the signature verifies with the imported key's public half`);
+  }
+});
+
+test('import errors: hash, length, wrapping, material that does not fit the type', async () => {
+  await t.fails('update', 'keys/e1/import', { ciphertext: wrap(randomBytes(32)), hash_function: 'MD5' }, 400, 'unsupported hash function "MD5": use SHA1, SHA224, SHA256, SHA384 or SHA512');
+  await t.fails('update', 'keys/e1/import', {}, 400, 'the "ciphertext" field is required');
+  await t.fails('update', 'keys/e1/import', { ciphertext: b64('short') }, 400, 'provided ciphertext is too short');
+  await t.fails('update', 'keys/e1/import', { ciphertext: wrap(randomBytes(32), 'sha1') }, 400, "failed to decrypt the ephemeral key: was it wrapped with this mount's wrapping_key and hash_function?");
+  const tampered = Buffer.from(wrap(randomBytes(32)), 'base64');
+  tampered[tampered.length - 1]! ^= 1;
+  await t.fails('update', 'keys/e1/import', { ciphertext: tampered.toString('base64') }, 400, 'failed to unwrap the key material with the ephemeral key');
+  await t.fails('update', 'keys/e1/import', { ciphertext: wrap(randomBytes(16)) }, 400, 'invalid key size for aes256-gcm96: expected 32 bytes, got 16');
+  await t.fails('update', 'keys/e1/import', { ciphertext: wrap(randomBytes(32)), type: 'rsa-2048' }, 400, 'the key material of a rsa-2048 key must be a PKCS#8 DER private key');
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'der', type: 'pkcs8' });
+  await t.fails('update', 'keys/e1/import', { ciphertext: wrap(ec), type: 'ecdsa-p256' }, 400, 'the imported key does not match type ecdsa-p256');
+  await t.fails('update', 'keys/e1/import', { ciphertext: wrap(randomBytes(32)), auto_rotate_period: '24h' }, 400, 'auto rotation cannot be set for an imported key that does not allow rotation');
+  assert.equal(await t.read('keys/e1'), undefined, 'nothing was stored');
+});
