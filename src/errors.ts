@@ -8,6 +8,8 @@
 export abstract class ArcaError extends Error {
   abstract readonly status: number;
   abstract readonly code: string;
+  /** Response headers the error answer carries (Retry-After of a 429), when any. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Messages rendered as Vault's {"errors":[...]}. */
   get errors(): readonly string[] {
     return [this.message];

@@ -10,6 +10,7 @@ import { DEFAULT_READ_CACHE_LIMITS } from '../barrier/read-cache.js';
 import { ShamirSeal } from '../barrier/seal.js';
 import { GenerateRoot } from '../barrier/generate-root.js';
 import { LoginLockout } from './login-lockout.js';
+import { QuotaStore } from '../quotas/store.js';
 import { PasswordPolicyStore } from '../passwords/store.js';
 import { Rekey } from '../barrier/rekey.js';
 import type { Physical } from '../storage/physical.js';
@@ -77,6 +78,8 @@ export class Core implements HaHost {
   readonly rekey: Rekey;
   /** Failed-login counting and user lockout for userpass and approle. */
   readonly lockout: LoginLockout;
+  /** Rate limit quotas: the rules (stored, replicated) and this node's enforcement. */
+  readonly quotas: QuotaStore;
   readonly tokens: TokenStore;
   readonly policies: PolicyStore;
   /** sys/policies/password: named rules for generated passwords (the database engine uses them). */
@@ -165,6 +168,7 @@ export class Core implements HaHost {
     this.generateRoot = new GenerateRoot(this.seal, async () => (await this.tokens.createRoot()).token);
     this.rekey = new Rekey(this.seal);
     this.lockout = new LoginLockout(this.clock);
+    this.quotas = new QuotaStore(this.barrier, this.clock);
     this.identity = new IdentityStore({ storage: this.barrier, clock: this.clock, mounts: (accessor) => this.mountByAccessor(accessor) });
     // Templated ACLs (and the entity's policy set) follow identity changes without re-login.
     this.identity.onChange(() => this.policies.invalidateIdentity());
@@ -359,6 +363,7 @@ export class Core implements HaHost {
     this.generateRoot.cancel();
     this.rekey.cancel();
     this.lockout.clear();
+    this.quotas.teardown();
     this.activeSince = undefined;
     this.perfStandby = false;
     this.perfAuditTable = undefined;
@@ -404,6 +409,7 @@ export class Core implements HaHost {
       await this.authMounts.load();
       this.perfAuditTable = await this.barrier.get(AUDIT_TABLE);
       await this.audit.setup();
+      await this.quotas.setup();
     } catch (err) {
       await this.unloadPerfStandby();
       throw err;
@@ -439,6 +445,7 @@ export class Core implements HaHost {
     this.tokens.teardown();
     this.policies.teardown();
     this.identity.teardown();
+    this.quotas.teardown();
     this.perfStandby = false;
     this.perfAuditTable = undefined;
     this.barrier.clearCache();
@@ -457,6 +464,7 @@ export class Core implements HaHost {
     await this.mounts.load();
     await this.authMounts.load();
     await this.audit.setup();
+    await this.quotas.setup();
     // Restores in the background: the node serves while leases are re-queued.
     this.expiration.start();
     this.activeSince = new Date(this.clock.now());

@@ -1,7 +1,8 @@
 /**
  * The request pipeline: small named steps run in order for every request.
- *   seal-exempt dispatch -> seal check -> route -> wrapping-token check -> token
- *   -> existence check -> ACL -> audit request -> backend -> login registration -> lease registration
+ *   seal-exempt dispatch -> seal check -> rate limit quota -> route -> wrapping-token check -> token
+ *   -> existence check -> ACL -> user lockout (logins) -> audit request -> backend
+ *   -> login registration -> lease registration
  *   -> response wrapping -> audit response -> (after the response) spent-token revocation
  * A request refused before the backend is audited with its error (src/audit/trail.ts); the
  * whole request is timed for telemetry (src/telemetry/).
@@ -69,6 +70,8 @@ export class Pipeline {
     }
 
     if (this.core.sealed) throw new SealedError();
+    // Rate limit quotas: a client over its rule is refused before anything else runs.
+    this.core.quotas.admit(req.path, req.remoteAddr);
 
     const trail = this.core.audit.trail(req);
     if (trail === undefined) return this.routed(req, undefined);

@@ -125,7 +125,7 @@ export function renderError(err: unknown, log: HttpLogger, context: ErrorContext
       const cause = err.cause === undefined ? undefined : describe(err.cause);
       log.error({ ...context, code: err.code, ...(cause === undefined ? {} : { cause }) }, 'request failed');
     }
-    return jsonAnswer(err.status, { errors: err.errors });
+    return jsonAnswer(err.status, { errors: err.errors }, err.headers);
   }
   log.error({ ...context, error: describe(err) }, 'internal error while handling request');
   return jsonAnswer(500, { errors: ['internal error'] });

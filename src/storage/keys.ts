@@ -45,6 +45,8 @@ export const AUTH_PREFIX = 'auth/';
 
 /** ACL policies (acl/) and password policies (password/). Written by sys/policy, sys/policies/*; read by the policy stores. Replicated. */
 export const POLICY_PREFIX = 'sys/policy/';
+/** Rate limit quotas (rate-limit/<name>) and their settings (config). Written by sys/quotas; read by the quota store. Replicated. */
+export const QUOTA_PREFIX = 'sys/quotas/';
 /** Token store: tokens, accessors, parent index, roles are under it. Local (each cluster issues its own tokens); token roles replicate. */
 export const TOKEN_PREFIX = 'sys/token/';
 /** Token roles (auth/token/roles). Replicated: configuration, not credentials. */
@@ -100,6 +102,7 @@ export const PREFIXES: readonly PrefixSpec[] = [
   { prefix: AUTH_PREFIX, class: 'by-mount', doc: 'auth method data' },
   { prefix: POLICY_PREFIX, class: 'replicated', doc: 'ACL and password policies' },
   { prefix: TOKEN_ROLES_PREFIX, class: 'replicated', doc: 'token roles' },
+  { prefix: QUOTA_PREFIX, class: 'replicated', doc: 'rate limit quotas' },
   { prefix: TOKEN_PREFIX, class: 'local', doc: 'tokens and accessors' },
   { prefix: LEASE_PREFIX, class: 'local', doc: 'leases' },
   { prefix: IDENTITY_PREFIX, class: 'replicated', doc: 'identity' },

@@ -38,6 +38,7 @@ test('every physical key written by the server has a declared class', async () =
   await h.handle(req('update', 'secret/config', { max_versions: 3 }, 'root'));
   await h.handle(req('update', 'sys/rotate', {}, 'root'));
   await node.core.generateRoot.start();
+  await h.handle(req('update', 'sys/quotas/rate-limit/q', { rate: 1000 }, 'root'));
   await h.handle(req('update', 'sys/policies/password/pp', { policy: 'length = 8\nrule "charset" { charset = "abc" }' }, 'root'));
 
   const classifier = node.core.classifier;
@@ -56,5 +57,6 @@ test('every physical key written by the server has a declared class', async () =
   assert.ok(keys.filter((k) => k.startsWith('sys/token/')).every((k) => classes.get(k) === 'local'));
   assert.equal(classes.get('core/keyring'), 'replicated');
   assert.equal(classes.get('sys/policy/password/pp'), 'replicated', 'password policies replicate with the ACL policies');
+  assert.equal(classes.get('sys/quotas/rate-limit/q'), 'replicated', 'quota rules replicate; each node enforces them');
   await node.close();
 });

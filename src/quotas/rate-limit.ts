@@ -1,0 +1,136 @@
+/**
+ * Rate limit quotas (Vault's sys/quotas/rate-limit): a rule allows `rate` requests per
+ * `interval` from each client address on a path (a mount, a path below one, or everything
+ * when its path is empty); a client that goes over is refused with 429 until the interval
+ * ends, or for `blockInterval` when one is set. The most specific rule for a path applies
+ * (longest matching path). Buckets are per rule and client address, in memory on the node that
+ * serves the request, bounded in number; a bucket unused for a whole interval is forgotten.
+ */
+import { ArcaError } from '../errors.js';
+
+export interface RateLimitRule {
+  readonly name: string;
+  /** '' (every path), 'secret/' (a mount) or 'secret/data/app' (a prefix below a mount). */
+  readonly path: string;
+  /** Requests allowed per interval, per client address. */
+  readonly rate: number;
+  /** Seconds. */
+  readonly interval: number;
+  /** Seconds a client that went over stays refused; 0 = until the interval ends. */
+  readonly blockInterval: number;
+}
+
+export interface QuotaSettings {
+  readonly enableRateLimitResponseHeaders: boolean;
+  readonly enableRateLimitAuditLogging: boolean;
+  /** Request paths (prefixes) no rule applies to. */
+  readonly rateLimitExemptPaths: readonly string[];
+}
+
+/** Vault's default exempt paths: the ones an operator needs to bring a server back. */
+export const DEFAULT_EXEMPT_PATHS: readonly string[] = [
+  'sys/generate-recovery-token/attempt',
+  'sys/generate-recovery-token/update',
+  'sys/generate-root/attempt',
+  'sys/generate-root/update',
+  'sys/health',
+  'sys/seal-status',
+  'sys/unseal',
+];
+
+export const DEFAULT_QUOTA_SETTINGS: QuotaSettings = { enableRateLimitResponseHeaders: false, enableRateLimitAuditLogging: false, rateLimitExemptPaths: DEFAULT_EXEMPT_PATHS };
+
+/** Buckets kept per rule before the stalest are dropped. */
+export const MAX_BUCKETS_PER_RULE = 100_000;
+
+/** 429, Vault's text; with response headers enabled it carries Retry-After and X-Ratelimit-*. */
+export class RateLimitedError extends ArcaError {
+  readonly status = 429;
+  readonly code = 'ARCA_RATE_LIMITED';
+  constructor(
+    path: string,
+    override readonly headers?: Readonly<Record<string, string>>,
+  ) {
+    super(`request path ${JSON.stringify(path)}: rate limit quota exceeded`);
+  }
+}
+
+interface Bucket {
+  /** Start of the current window (ms). */
+  windowStart: number;
+  used: number;
+  /** Refused until this time (ms); 0 = not blocked. */
+  blockedUntil: number;
+}
+
+/** A rule's path is a prefix of the request path ('secret/' also covers "secret" itself). */
+function pathMatches(rulePath: string, path: string): boolean {
+  return path.startsWith(rulePath) || `${path}/` === rulePath;
+}
+
+export class RateLimiter {
+  private rules: readonly RateLimitRule[] = [];
+  private settings: QuotaSettings = DEFAULT_QUOTA_SETTINGS;
+  private readonly buckets = new Map<string, Map<string, Bucket>>();
+
+  /** Replace the rules and settings (after a write, or a reload of what replication brought). */
+  configure(rules: readonly RateLimitRule[], settings: QuotaSettings): void {
+    // Longest path first: the first match is the most specific rule.
+    this.rules = [...rules].sort((a, b) => b.path.length - a.path.length || a.name.localeCompare(b.name));
+    this.settings = settings;
+    const live = new Set(rules.map((r) => ruleKey(r)));
+    for (const key of this.buckets.keys()) if (!live.has(key)) this.buckets.delete(key);
+  }
+
+  get active(): boolean {
+    return this.rules.length > 0;
+  }
+
+  /** The rule that applies to `path`, if any (exempt paths have none). */
+  ruleFor(path: string): RateLimitRule | undefined {
+    if (this.rules.length === 0) return undefined;
+    if (this.settings.rateLimitExemptPaths.some((p) => path === p || path.startsWith(`${p}/`))) return undefined;
+    return this.rules.find((r) => pathMatches(r.path, path));
+  }
+
+  /** Count a request; throws RateLimitedError when the client is over its rule's rate. */
+  admit(path: string, client: string, nowMs: number): void {
+    const rule = this.ruleFor(path);
+    if (rule === undefined) return;
+    const key = ruleKey(rule);
+    let buckets = this.buckets.get(key);
+    if (buckets === undefined) {
+      buckets = new Map();
+      this.buckets.set(key, buckets);
+    }
+    const intervalMs = rule.interval * 1000;
+    let b = buckets.get(client);
+    if (b === undefined || (b.blockedUntil <= nowMs && nowMs - b.windowStart >= intervalMs)) {
+      b = { windowStart: nowMs, used: 0, blockedUntil: 0 };
+      // Map order is first-use order: past the bound, the oldest bucket goes.
+      if (buckets.size >= MAX_BUCKETS_PER_RULE) buckets.delete(buckets.keys().next().value!);
+      buckets.set(client, b);
+    }
+    const limit = Math.floor(rule.rate);
+    const windowEnd = b.windowStart + intervalMs;
+    if (b.blockedUntil > nowMs || b.used >= limit) {
+      if (b.blockedUntil <= nowMs && rule.blockInterval > 0) b.blockedUntil = nowMs + rule.blockInterval * 1000;
+      const resetAt = Math.max(b.blockedUntil, windowEnd);
+      throw new RateLimitedError(path, this.settings.enableRateLimitResponseHeaders ? headers(limit, 0, resetAt, nowMs) : undefined);
+    }
+    b.used++;
+  }
+}
+
+function ruleKey(r: RateLimitRule): string {
+  return `${r.name}\u0000${r.path}\u0000${r.rate}\u0000${r.interval}\u0000${r.blockInterval}`;
+}
+
+function headers(limit: number, remaining: number, resetAtMs: number, nowMs: number): Record<string, string> {
+  return {
+    'Retry-After': String(Math.max(1, Math.ceil((resetAtMs - nowMs) / 1000))),
+    'X-Ratelimit-Limit': String(limit),
+    'X-Ratelimit-Remaining': String(remaining),
+    'X-Ratelimit-Reset': String(Math.ceil(resetAtMs / 1000)),
+  };
+}
