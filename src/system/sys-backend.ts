@@ -11,6 +11,7 @@ import { LOGICAL_PREFIX } from '../storage/keys.js';
 import { auditPaths } from './audit-paths.js';
 import { authPaths } from './auth-paths.js';
 import { lockedUsersPaths } from './locked-users-paths.js';
+import { loggerPaths } from './logger-paths.js';
 import { passwordPolicyPaths } from './password-policy-paths.js';
 import { quotaPaths } from './quota-paths.js';
 import { capabilitiesPaths } from './capabilities-paths.js';
@@ -25,7 +26,7 @@ import { wrappingPaths } from './wrapping-paths.js';
 
 /** Every path of the system backend (one table, so the overlap test sees all of it). */
 export function sysPaths(core: Core): PathDef[] {
-  return [...sealPaths(core), ...mountPaths(core), ...authPaths(core), ...policyPaths(core), ...passwordPolicyPaths(core), ...lockedUsersPaths(core), ...quotaPaths(core), ...capabilitiesPaths(core), ...wrappingPaths(core), ...leasePaths(core), ...auditPaths(core), ...telemetryPaths(core), ...replicationPaths(core), ...utilityPaths('tools/')];
+  return [...sealPaths(core), ...mountPaths(core), ...authPaths(core), ...policyPaths(core), ...passwordPolicyPaths(core), ...lockedUsersPaths(core), ...quotaPaths(core), ...loggerPaths(core), ...capabilitiesPaths(core), ...wrappingPaths(core), ...leasePaths(core), ...auditPaths(core), ...telemetryPaths(core), ...replicationPaths(core), ...utilityPaths('tools/')];
 }
 
 export function createSysBackend(core: Core): LogicalBackend {

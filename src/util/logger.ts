@@ -8,7 +8,8 @@
  *  - json: one object per line with hclog's keys (`@level`, `@message`, `@timestamp`,
  *    `@module` when a `module` field is bound), then the fields;
  *  - standard: hclog's text form, `2026-01-01T00:00:00.000Z [INFO]  module: message: k=v`.
- * Output goes to a writable stream (stderr by default), synchronously.
+ * Output goes to a writable stream (stderr by default), synchronously. A logger and its children
+ * share one level, changeable at run time (`levels`, served by sys/loggers).
  */
 import { pino, type Logger as PinoLogger } from 'pino';
 
@@ -16,7 +17,17 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 const ORDER: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50 };
 
+/** The level of a logger tree, changeable at run time (sys/loggers); shared by every child. */
+export interface LogLevels {
+  current(): LogLevel;
+  set(level: LogLevel): void;
+  /** Back to the level the logger was created with (the configured one). */
+  reset(): void;
+}
+
 export interface Logger {
+  /** Present on loggers made by createLogger (and their children). */
+  readonly levels?: LogLevels;
   trace(msg: string, fields?: Record<string, unknown>): void;
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -81,19 +92,45 @@ export function standardLine(json: string): string {
   return `${head}${kv === '' ? '' : `: ${kv}`}\n`;
 }
 
-function wrap(p: PinoLogger): Logger {
+/** One level for a logger and all its children: pino logs everything, this gate decides. */
+class LevelGate implements LogLevels {
+  private min: number;
+
+  constructor(private readonly configured: LogLevel) {
+    this.min = ORDER[configured];
+  }
+
+  enabled(level: LogLevel): boolean {
+    return ORDER[level] >= this.min;
+  }
+
+  current(): LogLevel {
+    return (Object.keys(ORDER) as LogLevel[]).find((l) => ORDER[l] === this.min) ?? this.configured;
+  }
+
+  set(level: LogLevel): void {
+    this.min = ORDER[level];
+  }
+
+  reset(): void {
+    this.min = ORDER[this.configured];
+  }
+}
+
+function wrap(p: PinoLogger, gate: LevelGate): Logger {
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
-    if (!p.isLevelEnabled(level)) return;
+    if (!gate.enabled(level)) return;
     if (fields === undefined) p[level](msg);
     else p[level](clean(fields), msg);
   };
   return {
+    levels: gate,
     trace: (m, f) => emit('trace', m, f),
     debug: (m, f) => emit('debug', m, f),
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (fields) => wrap(p.child(clean(fields))),
+    child: (fields) => wrap(p.child(clean(fields)), gate),
   };
 }
 
@@ -108,9 +145,11 @@ export function createLogger(
   const out: Out = opts.out ?? process.stderr;
   const format = opts.format ?? 'standard';
   const destination = { write: format === 'json' ? (line: string) => out.write(line) : (line: string) => out.write(standardLine(line)) };
+  const gate = new LevelGate(opts.level ?? 'info');
   const root = pino(
     {
-      level: opts.level ?? 'info',
+      // Every level reaches pino; the gate (changeable at run time) filters before it.
+      level: 'trace',
       base: null,
       messageKey: '@message',
       timestamp: () => `,"@timestamp":"${new Date().toISOString()}"`,
@@ -119,7 +158,7 @@ export function createLogger(
     },
     destination,
   );
-  return wrap(opts.fields === undefined ? root : root.child(clean(opts.fields)));
+  return wrap(opts.fields === undefined ? root : root.child(clean(opts.fields)), gate);
 }
 
 /** A logger that drops everything (tests that do not inspect logs). */
