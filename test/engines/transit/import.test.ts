@@ -87,6 +87,26 @@ test('hmac, ECDSA and Ed25519 keys import from raw bytes and PKCS#8, with SHA-1 
   }
 });
 
+test('import_version adds the next version of an imported key from outside; only there, only the next one', async () => {
+  const v1 = randomBytes(32);
+  const v2 = randomBytes(32);
+  await t.write('keys/byok-v/import', { ciphertext: wrap(v1) });
+  const added = (await t.write('keys/byok-v/import_version', { ciphertext: wrap(v2) })).data!;
+  assert.equal(added['latest_version'], 2);
+  const ct = String((await t.write('encrypt/byok-v', { plaintext: b64('second') })).data!['ciphertext']);
+  assert.match(ct, /^vault:v2:/);
+  const body = Buffer.from(ct.slice('vault:v2:'.length), 'base64');
+  const gcm = createDecipheriv('aes-256-gcm', v2, body.subarray(0, 12));
+  gcm.setAuthTag(body.subarray(body.length - 16));
+  assert.equal(Buffer.concat([gcm.update(body.subarray(12, body.length - 16)), gcm.final()]).toString(), 'second');
+
+  await t.fails('update', 'keys/byok-v/import_version', { ciphertext: wrap(randomBytes(32)), version: 1 }, 400, 'only the next version (3) can be imported; existing versions are not replaced');
+  await t.fails('update', 'keys/byok-v/import_version', { ciphertext: wrap(randomBytes(16)) }, 400, 'invalid key size for aes256-gcm96: expected 32 bytes, got 16');
+  await t.write('keys/generated');
+  await t.fails('update', 'keys/generated/import_version', { ciphertext: wrap(randomBytes(32)) }, 400, 'key generated was not imported; import_version only adds versions to imported keys');
+  await t.fails('update', 'keys/absent/import_version', { ciphertext: wrap(randomBytes(32)) }, 400, 'no key named absent to import a version into; use keys/absent/import to create it');
+});
+
 test('import errors: hash, length, wrapping, material that does not fit the type', async () => {
   await t.fails('update', 'keys/e1/import', { ciphertext: wrap(randomBytes(32)), hash_function: 'MD5' }, 400, 'unsupported hash function "MD5": use SHA1, SHA224, SHA256, SHA384 or SHA512');
   await t.fails('update', 'keys/e1/import', {}, 400, 'the "ciphertext" field is required');
