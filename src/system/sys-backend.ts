@@ -13,6 +13,7 @@ import { authPaths } from './auth-paths.js';
 import { lockedUsersPaths } from './locked-users-paths.js';
 import { loggerPaths } from './logger-paths.js';
 import { passwordPolicyPaths } from './password-policy-paths.js';
+import { pluginPaths } from './plugin-paths.js';
 import { quotaPaths } from './quota-paths.js';
 import { capabilitiesPaths } from './capabilities-paths.js';
 import { leasePaths } from './lease-paths.js';
@@ -26,7 +27,7 @@ import { wrappingPaths } from './wrapping-paths.js';
 
 /** Every path of the system backend (one table, so the overlap test sees all of it). */
 export function sysPaths(core: Core): PathDef[] {
-  return [...sealPaths(core), ...mountPaths(core), ...authPaths(core), ...policyPaths(core), ...passwordPolicyPaths(core), ...lockedUsersPaths(core), ...quotaPaths(core), ...loggerPaths(core), ...capabilitiesPaths(core), ...wrappingPaths(core), ...leasePaths(core), ...auditPaths(core), ...telemetryPaths(core), ...replicationPaths(core), ...utilityPaths('tools/')];
+  return [...sealPaths(core), ...mountPaths(core), ...authPaths(core), ...policyPaths(core), ...passwordPolicyPaths(core), ...lockedUsersPaths(core), ...quotaPaths(core), ...loggerPaths(core), ...pluginPaths(), ...capabilitiesPaths(core), ...wrappingPaths(core), ...leasePaths(core), ...auditPaths(core), ...telemetryPaths(core), ...replicationPaths(core), ...utilityPaths('tools/')];
 }
 
 export function createSysBackend(core: Core): LogicalBackend {

@@ -17,3 +17,8 @@ const CATALOG: ReadonlyMap<string, PluginDef> = new Map([
 export function pluginDef(name: string): PluginDef | undefined {
   return CATALOG.get(name);
 }
+
+/** Every plugin name the catalog knows (sys/plugins/catalog lists them). */
+export function databasePluginNames(): string[] {
+  return [...CATALOG.keys()];
+}
