@@ -10,6 +10,7 @@ import { DEFAULT_READ_CACHE_LIMITS } from '../barrier/read-cache.js';
 import { ShamirSeal } from '../barrier/seal.js';
 import { GenerateRoot } from '../barrier/generate-root.js';
 import { LoginLockout } from './login-lockout.js';
+import { VERSION } from '../version.js';
 import { QuotaStore } from '../quotas/store.js';
 import { PasswordPolicyStore } from '../passwords/store.js';
 import { Rekey } from '../barrier/rekey.js';
@@ -65,6 +66,18 @@ export interface CoreOptions {
 export interface ClusterInfo {
   readonly name: string;
   readonly id: string;
+}
+
+/** Where the versions this cluster ran are recorded (local: below the cluster identity). */
+const VERSION_HISTORY_PREFIX = `${CLUSTER_INFO}versions/`;
+
+/** One entry of sys/version-history. */
+export interface VersionRecord {
+  readonly version: string;
+  /** RFC 3339, the first unseal by this version. */
+  readonly timestamp_installed: string;
+  readonly build_date: string;
+  readonly previous_version: string | null;
 }
 
 export class Core implements HaHost {
@@ -461,6 +474,7 @@ export class Core implements HaHost {
     });
     await this.identity.setup();
     this.cluster = await this.loadClusterInfo();
+    await this.recordVersion();
     await this.mounts.load();
     await this.authMounts.load();
     await this.audit.setup();
@@ -489,6 +503,30 @@ export class Core implements HaHost {
         route?.backend.invalidate?.(key.slice(route.storagePrefix.length));
       },
     };
+  }
+
+  /**
+   * sys/version-history: the first unseal by each server version records when it was
+   * installed and which version ran before it (local storage, one key per version).
+   */
+  private async recordVersion(): Promise<void> {
+    const key = `${VERSION_HISTORY_PREFIX}${VERSION}`;
+    if ((await this.barrier.get(key)) !== undefined) return;
+    const history = await this.versionHistory();
+    const previous = history.length === 0 ? null : history[history.length - 1]!.version;
+    const entry: VersionRecord = { version: VERSION, timestamp_installed: new Date(this.clock.now()).toISOString(), build_date: '', previous_version: previous };
+    await this.barrier.put(key, Buffer.from(JSON.stringify(entry), 'utf8'));
+  }
+
+  /** Every version this cluster has run, oldest first. */
+  async versionHistory(): Promise<VersionRecord[]> {
+    const names = await this.barrier.list(VERSION_HISTORY_PREFIX);
+    const records: VersionRecord[] = [];
+    for (const name of names) {
+      const raw = await this.barrier.get(VERSION_HISTORY_PREFIX + name);
+      if (raw !== undefined) records.push(JSON.parse(raw.toString('utf8')) as VersionRecord);
+    }
+    return records.sort((a, b) => a.timestamp_installed.localeCompare(b.timestamp_installed));
   }
 
   private async loadClusterInfo(): Promise<ClusterInfo> {

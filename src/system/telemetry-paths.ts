@@ -87,6 +87,20 @@ export function telemetryPaths(core: Core): PathDef[] {
       description: 'CPU, CPU times, disk usage, host identity and memory of the machine the server runs on.',
     }),
     definePath({
+      pattern: 'version-history/?',
+      fields: {},
+      operations: {
+        list: async () => {
+          const history = await core.versionHistory();
+          const keyInfo: Record<string, unknown> = {};
+          for (const r of history) keyInfo[r.version] = { build_date: r.build_date, previous_version: r.previous_version, timestamp_installed: r.timestamp_installed };
+          return { data: { keys: history.map((r) => r.version), key_info: keyInfo } };
+        },
+      },
+      synopsis: 'Versions this cluster has run.',
+      description: 'Each server version, when it was first unsealed here and which version ran before it.',
+    }),
+    definePath({
       pattern: 'in-flight-req',
       fields: {},
       operations: { read: async () => ({ raw: { status: 200, body: core.metrics.inFlightRequests() } }) },
