@@ -39,40 +39,51 @@ export async function startHaProcesses(pg: PostgresCluster, count: number): Prom
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < count; i++) {
-      const port = await freePort();
-      const clusterPort = await freePort();
-      const path = join(dir, `node${i}.hcl`);
-      writeFileSync(
-        path,
-        [
-          'storage "postgresql" {',
-          `  connection_url = "${pg.url()}"`,
-          `  table = "${table}"`,
-          `  ha_table = "${haTable}"`,
-          '  ha_enabled = "true"',
-          '}',
-          'listener "tcp" {',
-          `  address = "127.0.0.1:${port}"`,
-          `  cluster_address = "127.0.0.1:${clusterPort}"`,
-          '  tls_disable = true',
-          '}',
-          `api_addr = "http://127.0.0.1:${port}"`,
-          `cluster_addr = "https://127.0.0.1:${clusterPort}"`,
-          'disable_mlock = true',
-          // Plain standbys: these tests are about the lock, forwarding and failover.
-          'disable_performance_standby = true',
-          '',
-        ].join('\n'),
-      );
-      const server = await startServerProcess([`-config=${path}`], { timeoutMs: 30_000 });
-      nodes.push({ url: server.url, clusterAddr: `https://127.0.0.1:${clusterPort}`, server });
-    }
+    for (let i = 0; i < count; i++) nodes.push(await startNode(pg, dir, i, table, haTable));
   } catch (err) {
     await stop();
     throw err;
   }
   return { nodes, stop };
+}
+
+/** Attempts at one node: a port found free can be taken (by an outgoing connection) before the server binds it. */
+const START_ATTEMPTS = 5;
+
+async function startNode(pg: PostgresCluster, dir: string, i: number, table: string, haTable: string): Promise<HaProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const clusterPort = await freePort();
+    const path = join(dir, `node${i}.hcl`);
+    writeFileSync(
+      path,
+      [
+        'storage "postgresql" {',
+        `  connection_url = "${pg.url()}"`,
+        `  table = "${table}"`,
+        `  ha_table = "${haTable}"`,
+        '  ha_enabled = "true"',
+        '}',
+        'listener "tcp" {',
+        `  address = "127.0.0.1:${port}"`,
+        `  cluster_address = "127.0.0.1:${clusterPort}"`,
+        '  tls_disable = true',
+        '}',
+        `api_addr = "http://127.0.0.1:${port}"`,
+        `cluster_addr = "https://127.0.0.1:${clusterPort}"`,
+        'disable_mlock = true',
+        // Plain standbys: these tests are about the lock, forwarding and failover.
+        'disable_performance_standby = true',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const server = await startServerProcess([`-config=${path}`], { timeoutMs: 30_000 });
+      return { url: server.url, clusterAddr: `https://127.0.0.1:${clusterPort}`, server };
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
 }
 
 export interface ClusterAnswer {
