@@ -1,6 +1,7 @@
 /**
  * The `listener "tcp" { ... }` stanza. Strict: every key must be one we implement, so a
- * typo (`adress`) or a Vault feature Arca lacks (proxy protocol, cipher suite lists) stops
+ * typo (`adress`) or a Vault feature Arca lacks (proxy protocol, cipher suite lists, client
+ * certificates passed in a header) stops
  * the server instead of silently listening somewhere or somehow else.
  */
 import { isIPv4, isIPv6 } from 'node:net';
@@ -11,11 +12,14 @@ import {
   asNonEmptyString,
   decodeField,
   fail,
+  type Decode,
   type FieldTable,
   type Scope,
   type SourcedFields,
 } from './config-decode.js';
 import type { HclBlock } from './hcl.js';
+import type { ForwardedForPolicy } from '../http/forwarded-for.js';
+import { CidrError, parseCidrList } from '../util/cidr.js';
 import {
   DEFAULT_LISTENER_ADDRESS,
   DEFAULT_MAX_REQUEST_SIZE,
@@ -34,7 +38,34 @@ interface ListenerFields {
   readonly tlsMinVersion: TlsVersion;
   readonly tlsRequireAndVerifyClientCert: boolean;
   readonly maxRequestSize: number;
+  readonly xffAuthorizedAddrs: readonly string[];
+  readonly xffHopSkips: number;
+  readonly xffRejectNotAuthorized: boolean;
+  readonly xffRejectNotPresent: boolean;
 }
+
+/** CIDR blocks as a comma-separated string or a list of strings (Vault takes both). */
+const asCidrList: Decode<readonly string[]> = (scope, item) => {
+  const v = item.value;
+  let parts: string[];
+  if (v.kind === 'string') parts = v.value.split(',');
+  else if (v.kind === 'list' && v.items.every((x) => x.kind === 'string')) parts = v.items.map((x) => (x as { value: string }).value);
+  else fail(scope, item.line, `${JSON.stringify(item.key)} must be a comma-separated string or a list of CIDR blocks`);
+  try {
+    const cidrs = parseCidrList(parts);
+    if (cidrs.length === 0) fail(scope, item.line, `${JSON.stringify(item.key)} must name at least one CIDR block`);
+    return cidrs;
+  } catch (err) {
+    if (err instanceof CidrError) fail(scope, item.line, `${JSON.stringify(item.key)}: ${err.message}`);
+    throw err;
+  }
+};
+
+const asNonNegativeInt: Decode<number> = (scope, item) => {
+  const n = asInt(scope, item);
+  if (n < 0) fail(scope, item.line, `${JSON.stringify(item.key)} must not be negative`);
+  return n;
+};
 
 const LISTENER_FIELDS: FieldTable<ListenerFields> = {
   address: ['address', asNonEmptyString],
@@ -46,13 +77,17 @@ const LISTENER_FIELDS: FieldTable<ListenerFields> = {
   tlsMinVersion: ['tls_min_version', asEnum<TlsVersion>(['tls10', 'tls11', 'tls12', 'tls13'])],
   tlsRequireAndVerifyClientCert: ['tls_require_and_verify_client_cert', asBool],
   maxRequestSize: ['max_request_size', asInt],
+  xffAuthorizedAddrs: ['x_forwarded_for_authorized_addrs', asCidrList],
+  xffHopSkips: ['x_forwarded_for_hop_skips', asNonNegativeInt],
+  xffRejectNotAuthorized: ['x_forwarded_for_reject_not_authorized', asBool],
+  xffRejectNotPresent: ['x_forwarded_for_reject_not_present', asBool],
 };
 
 /** Real Vault listener features Arca does not implement: named as such rather than as typos. */
 function isUnsupportedVaultKey(key: string): boolean {
   return (
     key.startsWith('proxy_protocol_') ||
-    key.startsWith('x_forwarded_for_') ||
+    key.startsWith('x_forwarded_for_client_cert') ||
     key === 'tls_cipher_suites' ||
     key === 'tls_max_version'
   );
@@ -90,9 +125,24 @@ export function decodeListener(block: HclBlock, file: string): ListenerConfig {
   const rawMax = f.maxRequestSize?.value ?? 0;
   const maxRequestSize = rawMax === 0 ? DEFAULT_MAX_REQUEST_SIZE : rawMax < 0 ? Infinity : rawMax;
 
+  const xffKeys = [f.xffHopSkips, f.xffRejectNotAuthorized, f.xffRejectNotPresent];
+  if (f.xffAuthorizedAddrs === undefined && xffKeys.some((k) => k !== undefined)) {
+    fail(scope, xffKeys.find((k) => k !== undefined)?.line, 'x_forwarded_for_authorized_addrs is required to use the other x_forwarded_for_* keys');
+  }
+  const forwardedFor: ForwardedForPolicy | undefined =
+    f.xffAuthorizedAddrs === undefined
+      ? undefined
+      : {
+          authorizedAddrs: f.xffAuthorizedAddrs.value,
+          hopSkips: f.xffHopSkips?.value ?? 0,
+          rejectNotAuthorized: f.xffRejectNotAuthorized?.value ?? false,
+          rejectNotPresent: f.xffRejectNotPresent?.value ?? false,
+        };
+  const common = { ...(forwardedFor !== undefined ? { forwardedFor } : {}), maxRequestSize };
+
   const tlsDisable = f.tlsDisable?.value ?? false;
   if (tlsDisable) {
-    return { type: 'tcp', address, ...hostPort, clusterAddress, tls: { enabled: false }, maxRequestSize };
+    return { type: 'tcp', address, ...hostPort, clusterAddress, tls: { enabled: false }, ...common };
   }
   if (f.tlsCertFile === undefined || f.tlsKeyFile === undefined) {
     fail(scope, block.line, 'tls_cert_file and tls_key_file are required unless tls_disable = true');
@@ -110,7 +160,7 @@ export function decodeListener(block: HclBlock, file: string): ListenerConfig {
       minVersion: f.tlsMinVersion?.value ?? DEFAULT_TLS_MIN_VERSION,
       requireAndVerifyClientCert: f.tlsRequireAndVerifyClientCert?.value ?? false,
     },
-    maxRequestSize,
+    ...common,
   };
 }
 

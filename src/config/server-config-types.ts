@@ -4,6 +4,8 @@
  * or several, compare equal.
  */
 
+import type { ForwardedForPolicy } from '../http/forwarded-for.js';
+
 export type StorageType = 'inmem' | 'sqlite' | 'postgresql';
 
 /**
@@ -41,6 +43,8 @@ export interface ListenerConfig {
   readonly tls: ListenerTls;
   /** Largest request body in bytes; Infinity when the limit is disabled (a negative setting). */
   readonly maxRequestSize: number;
+  /** The x_forwarded_for_* keys, when x_forwarded_for_authorized_addrs is set. */
+  readonly forwardedFor?: ForwardedForPolicy;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';

@@ -20,6 +20,7 @@ import * as tls from 'node:tls';
 import { RequestTooLargeError } from '../errors.js';
 import type { Request } from '../logical/request.js';
 import { answeredBeforeBodyEnd, recoverUnknownMethod, startConnection } from './framed-connection.js';
+import type { ForwardedForPolicy } from './forwarded-for.js';
 import type { HttpLogger, RequestHandler } from './handler.js';
 import { apiPath, parseRequest } from './parse.js';
 import { JSON_HEADERS, bodyBytes, jsonAnswer, renderError, renderResponse, type Rendered } from './render.js';
@@ -41,6 +42,8 @@ export interface ListenerOptions {
   readonly tlsRequireAndVerifyClientCert?: boolean;
   /** Vault's max_request_size: 0 means the default of 32 MiB, negative disables the limit. */
   readonly maxRequestSize: number;
+  /** Vault's x_forwarded_for_* keys; absent: the connection's address is the client's. */
+  readonly forwardedFor?: ForwardedForPolicy;
   /** Time allowed to receive request headers (Vault's http_read_header_timeout; default 10 s). */
   readonly headersTimeoutMs?: number;
   /** Time allowed to receive a whole request (Vault's http_read_timeout; default 30 s). */
@@ -257,6 +260,7 @@ function closer(server: http.Server, sockets: ReadonlySet<Socket>, graceMs: numb
 export async function startListener(opts: ListenerOptions, handler: RequestHandler, log: HttpLogger): Promise<RunningListener> {
   const { host, port } = parseListenAddress(opts.address);
   const maxRequestSize = opts.maxRequestSize === 0 ? DEFAULT_MAX_REQUEST_SIZE : opts.maxRequestSize;
+  const parseOptions = { maxRequestSize, ...(opts.forwardedFor !== undefined ? { forwardedFor: opts.forwardedFor } : {}) };
   const headersTimeout = opts.headersTimeoutMs ?? 10_000;
   const requestTimeout = Math.max(opts.requestTimeoutMs ?? 30_000, headersTimeout);
   const serverOptions: http.ServerOptions = {
@@ -297,7 +301,7 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
       if (apiPath(target.path) === undefined) {
         rendered = jsonAnswer(404, { errors: [] });
       } else {
-        request = await parseRequest(req, { maxRequestSize }, target);
+        request = await parseRequest(req, parseOptions, target);
         const response = await handler.handle(request);
         rendered = renderResponse(request, response);
       }

@@ -14,6 +14,7 @@
  * PUT/POST/PATCH (and DELETE when it has a body) take a JSON object body, or a form body for
  * PUT/POST when sent as application/x-www-form-urlencoded. Errors are thrown as ArcaError.
  */
+import { type ForwardedForPolicy, forwardedClientAddress } from './forwarded-for.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -30,6 +31,8 @@ import { parseQuery, parseTarget, type RequestTarget } from './url.js';
 export interface ParseOptions {
   /** Largest accepted body in bytes; <= 0 means no limit. */
   readonly maxRequestSize: number;
+  /** The listener's X-Forwarded-For policy; absent: the connection's address is the client's. */
+  readonly forwardedFor?: ForwardedForPolicy;
 }
 
 export const API_PREFIX = '/v1/';
@@ -184,6 +187,8 @@ export async function parseRequest(msg: IncomingMessage, opts: ParseOptions, par
   validateApiPath(below);
   const query = parseQuery(target.rawQuery);
   // Headers are checked before any body is read.
+  const connection = clientAddress(msg.socket?.remoteAddress);
+  const remoteAddr = opts.forwardedFor === undefined ? connection : forwardedClientAddress(connection, msg.headers['x-forwarded-for'], opts.forwardedFor);
   const clientToken = tokenFrom(msg.headers);
   const wrapTTL = wrapTTLFrom(msg.headers);
   const headers = flattenHeaders(msg);
@@ -201,7 +206,7 @@ export async function parseRequest(msg: IncomingMessage, opts: ParseOptions, par
     clientToken,
     headers,
     wrapTTL,
-    remoteAddr: clientAddress(msg.socket?.remoteAddress),
+    remoteAddr,
     tokenMemo: clientToken === '' || msg.socket === undefined || msg.socket === null ? undefined : tokenMemoOf(msg.socket),
   };
 }

@@ -141,6 +141,7 @@ export async function startNode(
               }
             : {}),
           maxRequestSize: l.maxRequestSize,
+          ...(l.forwardedFor !== undefined ? { forwardedFor: l.forwardedFor } : {}),
         },
         ha?.gate ?? pipeline,
         httpLog,

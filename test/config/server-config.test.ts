@@ -160,6 +160,21 @@ test('max_request_size: unset or 0 is the default, negative disables the limit',
   assert.equal(size('max_request_size = -1'), Infinity);
 });
 
+test('x_forwarded_for_* keys: CIDRs as a string or a list, defaults as in Vault\'s code', () => {
+  const xff = (v: string) => parse(`storage "inmem" {}\nlistener "tcp" {\n tls_disable = true\n${v}\n}`).listeners[0]!.forwardedFor;
+  assert.equal(xff(''), undefined);
+  assert.deepEqual(xff('x_forwarded_for_authorized_addrs = "10.0.0.0/8, 192.168.1.5"'), {
+    authorizedAddrs: ['10.0.0.0/8', '192.168.1.5/32'],
+    hopSkips: 0,
+    rejectNotAuthorized: false,
+    rejectNotPresent: false,
+  });
+  assert.deepEqual(
+    xff('x_forwarded_for_authorized_addrs = ["::1", "127.0.0.0/8"]\nx_forwarded_for_hop_skips = "1"\nx_forwarded_for_reject_not_authorized = true\nx_forwarded_for_reject_not_present = "true"'),
+    { authorizedAddrs: ['::1/128', '127.0.0.0/8'], hopSkips: 1, rejectNotAuthorized: true, rejectNotPresent: true },
+  );
+});
+
 test('listener addresses: port 0, all interfaces, hostnames; cluster port follows the API port', () => {
   const listener = (address: string) =>
     parse(`storage "inmem" {}\nlistener "tcp" {\n address = "${address}"\n tls_disable = true\n}`).listeners[0]!;
@@ -302,7 +317,11 @@ const ERROR_CASES: readonly ErrorCase[] = [
   { name: 'TLS without a certificate', text: `${S}listener "tcp" {\n  address = "127.0.0.1:8200"\n}`, message: /line 2: listener "tcp": tls_cert_file and tls_key_file are required unless tls_disable = true/, line: 2 },
   { name: 'an invalid tls_min_version', text: `${S}listener "tcp" {\n  tls_disable = true\n  tls_min_version = "ssl3"\n}`, message: /line 4: listener "tcp": "tls_min_version" must be one of: tls10, tls11, tls12, tls13/, line: 4 },
   { name: 'a unix listener', text: `${S}listener "unix" {\n}`, message: /line 2: listener "unix": unsupported listener type/, line: 2 },
-  { name: 'proxy protocol settings', text: `${S}listener "tcp" {\n  tls_disable = true\n  x_forwarded_for_authorized_addrs = "10.0.0.0/8"\n}`, message: /line 4: listener "tcp": "x_forwarded_for_authorized_addrs" is not supported by Arca/, line: 4 },
+  { name: 'proxy protocol settings', text: `${S}listener "tcp" {\n  tls_disable = true\n  proxy_protocol_behavior = "use_always"\n}`, message: /line 4: listener "tcp": "proxy_protocol_behavior" is not supported by Arca/, line: 4 },
+  { name: 'client certificates in a header', text: `${S}listener "tcp" {\n  tls_disable = true\n  x_forwarded_for_client_cert_header = "X-Cert"\n}`, message: /line 4: .*"x_forwarded_for_client_cert_header" is not supported by Arca/, line: 4 },
+  { name: 'a bad forwarded-for CIDR', text: `${S}listener "tcp" {\n  tls_disable = true\n  x_forwarded_for_authorized_addrs = "10.0.0.0/40"\n}`, message: /line 4: .*"x_forwarded_for_authorized_addrs": invalid CIDR block "10.0.0.0\/40"/, line: 4 },
+  { name: 'hop skips without authorized addresses', text: `${S}listener "tcp" {\n  tls_disable = true\n  x_forwarded_for_hop_skips = 1\n}`, message: /line 4: .*x_forwarded_for_authorized_addrs is required/, line: 4 },
+  { name: 'negative hop skips', text: `${S}listener "tcp" {\n  tls_disable = true\n  x_forwarded_for_authorized_addrs = "10.0.0.0/8"\n  x_forwarded_for_hop_skips = -1\n}`, message: /line 5: .*"x_forwarded_for_hop_skips" must not be negative/, line: 5 },
   { name: 'tls_cipher_suites', text: `${S}listener "tcp" {\n  tls_disable = true\n  tls_cipher_suites = "x"\n}`, message: /line 4: .*"tls_cipher_suites" is not supported/, line: 4 },
   { name: 'a duplicate top-level key', text: `${S}${L}ui = true\nui = false`, message: /line 6: duplicate key "ui" \(first set on line 5\)/, line: 6 },
   { name: 'a duplicate listener key', text: `${S}listener "tcp" {\n  tls_disable = true\n  tls_disable = false\n}`, message: /line 4: listener "tcp": duplicate key "tls_disable"/, line: 4 },
