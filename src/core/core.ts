@@ -61,6 +61,8 @@ export interface CoreOptions {
   readonly telemetry?: TelemetryConfig;
   /** The `replication` stanza (WAL retention); defaults when absent (tests). */
   readonly replication?: ReplicationConfig;
+  /** The configuration as sys/config/state/sanitized shows it (src/config/sanitized.ts); absent in tests. */
+  readonly sanitizedConfig?: Readonly<Record<string, unknown>>;
 }
 
 export interface ClusterInfo {
@@ -84,6 +86,8 @@ export class Core implements HaHost {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly physical: Physical;
+  /** sys/config/state/sanitized; {} when the core was built without a configuration (tests). */
+  readonly sanitizedConfig: Readonly<Record<string, unknown>>;
   readonly barrier: AesGcmBarrier;
   readonly seal: ShamirSeal;
   readonly generateRoot: GenerateRoot;
@@ -134,6 +138,7 @@ export class Core implements HaHost {
   private perfAuditTable: Buffer | undefined;
 
   constructor(opts: CoreOptions) {
+    this.sanitizedConfig = opts.sanitizedConfig ?? {};
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger;
     this.physical = opts.physical;

@@ -2,6 +2,7 @@
  * Assembles one running node from a ServerConfig: storage, core, pipeline, listeners.
  * Used by `arca server` and by tests that want a real server in-process.
  */
+import { sanitizedConfig } from '../config/sanitized.js';
 import type { ListenerConfig, ServerConfig } from '../config/server-config-types.js';
 import { Core } from '../core/core.js';
 import { Pipeline } from '../core/pipeline.js';
@@ -65,6 +66,7 @@ export async function startNode(
     ...(config.clusterAddr !== undefined ? { clusterAddr: config.clusterAddr } : {}),
     telemetry: config.telemetry,
     replication: config.replication,
+    sanitizedConfig: sanitizedConfig(config),
   });
   // The replication mode is known while sealed (status, health) and in force before any write.
   await core.replication.load();

@@ -87,6 +87,13 @@ export function telemetryPaths(core: Core): PathDef[] {
       description: 'CPU, CPU times, disk usage, host identity and memory of the machine the server runs on.',
     }),
     definePath({
+      pattern: 'config/state/sanitized',
+      fields: {},
+      operations: { read: async () => ({ data: { ...core.sanitizedConfig } }) },
+      synopsis: 'The configuration, without secrets.',
+      description: 'The server configuration in Vault\'s key names; storage options are left out.',
+    }),
+    definePath({
       pattern: 'version-history/?',
       fields: {},
       operations: {
