@@ -9,6 +9,7 @@ import { AesGcmBarrier } from '../barrier/aes-gcm-barrier.js';
 import { DEFAULT_READ_CACHE_LIMITS } from '../barrier/read-cache.js';
 import { ShamirSeal } from '../barrier/seal.js';
 import { GenerateRoot } from '../barrier/generate-root.js';
+import { CorsConfig } from './cors-config.js';
 import { LoginLockout } from './login-lockout.js';
 import { VERSION } from '../version.js';
 import { QuotaStore } from '../quotas/store.js';
@@ -97,6 +98,8 @@ export class Core implements HaHost {
   readonly lockout: LoginLockout;
   /** Rate limit quotas: the rules (stored, replicated) and this node's enforcement. */
   readonly quotas: QuotaStore;
+  /** sys/config/cors: the browser origins the HTTP shell admits. */
+  readonly cors: CorsConfig;
   readonly tokens: TokenStore;
   readonly policies: PolicyStore;
   /** sys/policies/password: named rules for generated passwords (the database engine uses them). */
@@ -187,6 +190,7 @@ export class Core implements HaHost {
     this.rekey = new Rekey(this.seal);
     this.lockout = new LoginLockout(this.clock);
     this.quotas = new QuotaStore(this.barrier, this.clock);
+    this.cors = new CorsConfig(this.barrier);
     this.identity = new IdentityStore({ storage: this.barrier, clock: this.clock, mounts: (accessor) => this.mountByAccessor(accessor) });
     // Templated ACLs (and the entity's policy set) follow identity changes without re-login.
     this.identity.onChange(() => this.policies.invalidateIdentity());
@@ -382,6 +386,7 @@ export class Core implements HaHost {
     this.rekey.cancel();
     this.lockout.clear();
     this.quotas.teardown();
+    this.cors.clear();
     this.activeSince = undefined;
     this.perfStandby = false;
     this.perfAuditTable = undefined;
@@ -428,6 +433,7 @@ export class Core implements HaHost {
       this.perfAuditTable = await this.barrier.get(AUDIT_TABLE);
       await this.audit.setup();
       await this.quotas.setup();
+      await this.cors.load();
     } catch (err) {
       await this.unloadPerfStandby();
       throw err;
@@ -464,6 +470,7 @@ export class Core implements HaHost {
     this.policies.teardown();
     this.identity.teardown();
     this.quotas.teardown();
+    this.cors.clear();
     this.perfStandby = false;
     this.perfAuditTable = undefined;
     this.barrier.clearCache();
@@ -484,6 +491,7 @@ export class Core implements HaHost {
     await this.authMounts.load();
     await this.audit.setup();
     await this.quotas.setup();
+    await this.cors.load();
     // Restores in the background: the node serves while leases are re-queued.
     this.expiration.start();
     this.activeSince = new Date(this.clock.now());

@@ -23,6 +23,7 @@ import type { Core } from './core.js';
 import { matchesAny } from './special-paths.js';
 import { aclOf, callerOf } from './caller-acl.js';
 import { checkWrappingToken, wrappingAuthFailure } from '../wrapping/token-check.js';
+import type { CorsSettings } from './cors-config.js';
 import { wrapResponse } from '../wrapping/wrap-step.js';
 import type { AuditTrail } from '../audit/trail.js';
 
@@ -46,6 +47,11 @@ export class Pipeline {
     /** The system backend, reachable before unseal for the seal-exempt paths. */
     private readonly sys: LogicalBackend,
   ) {}
+
+  /** The CORS policy the HTTP shell applies (sys/config/cors); undefined while off or sealed. */
+  cors(): CorsSettings | undefined {
+    return this.core.cors.policy();
+  }
 
   /** Every request is timed and counted (telemetry) around the steps below. */
   async handle(req: Request): Promise<Response | undefined> {

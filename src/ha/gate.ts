@@ -16,6 +16,7 @@
  *   write the fence refused mid-request (the lock was lost) is redirected the same way; a read
  *   that finished after the lease could have lapsed is redirected too, as its data may be stale.
  */
+import type { CorsSettings } from '../core/cors-config.js';
 import type { LogicalBackend } from '../logical/backend.js';
 import { isWriteOperation, type Request, type Response } from '../logical/request.js';
 import type { HaCoordinator } from './coordinator.js';
@@ -28,7 +29,7 @@ const LOCAL_SYS = new Set(['init', 'seal-status', 'unseal', 'health', 'leader'])
 
 export interface GateDeps {
   readonly coordinator: Pick<HaCoordinator, 'serving' | 'enter' | 'view'>;
-  readonly pipeline: { handle(req: Request): Promise<Response | undefined> };
+  readonly pipeline: { handle(req: Request): Promise<Response | undefined>; cors?(): CorsSettings | undefined };
   /** The system backend, for sys/leader while the router is not loaded. */
   readonly sys: LogicalBackend;
   readonly sealed: () => boolean;
@@ -40,6 +41,11 @@ export interface GateDeps {
 
 export class HaGate {
   constructor(private readonly deps: GateDeps) {}
+
+  /** CORS is answered by whichever node the browser reached, from its own loaded policy. */
+  cors(): CorsSettings | undefined {
+    return this.deps.pipeline.cors?.();
+  }
 
   async handle(req: Request): Promise<Response | undefined> {
     const { coordinator, pipeline } = this.deps;

@@ -20,6 +20,7 @@ import * as tls from 'node:tls';
 import { RequestTooLargeError } from '../errors.js';
 import type { Request } from '../logical/request.js';
 import { answeredBeforeBodyEnd, recoverUnknownMethod, startConnection } from './framed-connection.js';
+import { corsStep, withCorsHeaders } from './cors.js';
 import type { ForwardedForPolicy } from './forwarded-for.js';
 import type { HttpLogger, RequestHandler } from './handler.js';
 import { apiPath, parseRequest } from './parse.js';
@@ -296,9 +297,13 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
     let request: Request | undefined;
     let rendered: Rendered;
     let closeAfter = false;
+    // Browser requests while sys/config/cors is on: refused, answered (preflight) or marked here.
+    const cors = handler.cors === undefined ? undefined : corsStep(handler.cors(), req.method ?? '', req.headers);
     try {
       const target = parseTarget(req.url ?? '/');
-      if (apiPath(target.path) === undefined) {
+      if (cors !== undefined && 'answer' in cors) {
+        rendered = cors.answer;
+      } else if (apiPath(target.path) === undefined) {
         rendered = jsonAnswer(404, { errors: [] });
       } else {
         request = await parseRequest(req, parseOptions, target);
@@ -311,6 +316,7 @@ export async function startListener(opts: ListenerOptions, handler: RequestHandl
       const context = request === undefined ? {} : { requestId: request.id, operation: request.operation, path: request.path };
       rendered = renderError(err, log, context);
     }
+    if (cors !== undefined && 'headers' in cors) rendered = withCorsHeaders(rendered, cors.headers);
     // Node reads and drops the rest of an unread body: the next request's start is then unknown here.
     if (!req.complete) answeredBeforeBodyEnd(req.socket);
     writes.add(() => {

@@ -126,7 +126,7 @@ export async function place(c: ConsistencyRequest, view: ConsistencyView, op: Op
 const OWN_SYS = [
   'replication', 'leases', 'renew', 'revoke', 'revoke-prefix', 'revoke-force', 'wrapping', 'seal', 'seal-status', 'unseal',
   'step-down', 'generate-root', 'rekey', 'audit', 'audit-hash', 'config/auditing', 'health', 'leader', 'ha-status', 'metrics',
-  'init', 'host-info', 'in-flight-req', 'pprof', 'capabilities', 'capabilities-self', 'capabilities-accessor', 'internal', 'tools',
+  'init', 'host-info', 'in-flight-req', 'pprof', 'capabilities', 'capabilities-self', 'capabilities-accessor', 'internal', 'tools', 'config/cors',
 ];
 
 /**
