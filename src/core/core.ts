@@ -9,11 +9,6 @@ import { AesGcmBarrier } from '../barrier/aes-gcm-barrier.js';
 import { DEFAULT_READ_CACHE_LIMITS } from '../barrier/read-cache.js';
 import { ShamirSeal } from '../barrier/seal.js';
 import { GenerateRoot } from '../barrier/generate-root.js';
-import { CorsConfig } from './cors-config.js';
-import { LoginLockout } from './login-lockout.js';
-import { VERSION } from '../version.js';
-import { QuotaStore } from '../quotas/store.js';
-import { PasswordPolicyStore } from '../passwords/store.js';
 import { Rekey } from '../barrier/rekey.js';
 import type { Physical } from '../storage/physical.js';
 import { AUDIT_TABLE, AUTH_TABLE, KeyClassifier, LOCAL_AUTH_TABLE, LOCAL_MOUNT_TABLE, MOUNT_TABLE } from '../storage/keys.js';
@@ -47,6 +42,11 @@ import { ReadOnlyError } from '../errors.js';
 import { ReplicatedPhysical } from '../replication/wal-physical.js';
 import { ReplicationManager } from '../replication/manager.js';
 import type { InvalidationHooks } from '../replication/applier.js';
+import { PasswordPolicyStore } from '../passwords/store.js';
+import { QuotaStore } from '../quotas/store.js';
+import { VERSION } from '../version.js';
+import { CorsConfig } from './cors-config.js';
+import { LoginLockout } from './login-lockout.js';
 
 export interface CoreOptions {
   readonly physical: Physical;

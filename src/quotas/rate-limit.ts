@@ -1,10 +1,12 @@
 /**
  * Rate limit quotas (Vault's sys/quotas/rate-limit): a rule allows `rate` requests per
  * `interval` from each client address on a path (a mount, a path below one, or everything
- * when its path is empty); a client that goes over is refused with 429 until the interval
- * ends, or for `blockInterval` when one is set. The most specific rule for a path applies
- * (longest matching path). Buckets are per rule and client address, in memory on the node that
- * serves the request, bounded in number; a bucket unused for a whole interval is forgotten.
+ * when its path is empty). Each client has a token bucket: it holds up to max(rate, 1)
+ * tokens, refills at `rate` per `interval` (so a fractional rate such as 0.5/s works), and a
+ * request takes one; a client with none is refused with 429, and with `blockInterval` set it
+ * stays refused that long. The most specific rule for a path applies (longest matching path).
+ * Buckets are per rule and client address, in memory on the node that serves the request,
+ * and bounded in number.
  */
 import { ArcaError } from '../errors.js';
 
@@ -56,9 +58,9 @@ export class RateLimitedError extends ArcaError {
 }
 
 interface Bucket {
-  /** Start of the current window (ms). */
-  windowStart: number;
-  used: number;
+  tokens: number;
+  /** When `tokens` was last brought up to date (ms). */
+  updatedAt: number;
   /** Refused until this time (ms); 0 = not blocked. */
   blockedUntil: number;
 }
@@ -103,22 +105,26 @@ export class RateLimiter {
       buckets = new Map();
       this.buckets.set(key, buckets);
     }
-    const intervalMs = rule.interval * 1000;
+    const capacity = Math.max(rule.rate, 1);
+    const perMs = rule.rate / (rule.interval * 1000);
     let b = buckets.get(client);
-    if (b === undefined || (b.blockedUntil <= nowMs && nowMs - b.windowStart >= intervalMs)) {
-      b = { windowStart: nowMs, used: 0, blockedUntil: 0 };
+    if (b === undefined) {
+      b = { tokens: capacity, updatedAt: nowMs, blockedUntil: 0 };
       // Map order is first-use order: past the bound, the oldest bucket goes.
       if (buckets.size >= MAX_BUCKETS_PER_RULE) buckets.delete(buckets.keys().next().value!);
       buckets.set(client, b);
+    } else {
+      b.tokens = Math.min(capacity, b.tokens + (nowMs - b.updatedAt) * perMs);
+      b.updatedAt = nowMs;
     }
-    const limit = Math.floor(rule.rate);
-    const windowEnd = b.windowStart + intervalMs;
-    if (b.blockedUntil > nowMs || b.used >= limit) {
-      if (b.blockedUntil <= nowMs && rule.blockInterval > 0) b.blockedUntil = nowMs + rule.blockInterval * 1000;
-      const resetAt = Math.max(b.blockedUntil, windowEnd);
-      throw new RateLimitedError(path, this.settings.enableRateLimitResponseHeaders ? headers(limit, 0, resetAt, nowMs) : undefined);
+    if (b.blockedUntil <= nowMs && b.tokens >= 1) {
+      b.tokens -= 1;
+      return;
     }
-    b.used++;
+    if (b.blockedUntil <= nowMs && rule.blockInterval > 0) b.blockedUntil = nowMs + rule.blockInterval * 1000;
+    // Free again when the block ends and a whole token is back.
+    const resetAt = Math.max(b.blockedUntil, nowMs + Math.max(0, 1 - b.tokens) / perMs);
+    throw new RateLimitedError(path, this.settings.enableRateLimitResponseHeaders ? headers(Math.floor(capacity), Math.floor(b.tokens), resetAt, nowMs) : undefined);
   }
 }
 

@@ -30,7 +30,7 @@ test('a quota on secret/ refuses the client over its rate with 429; other paths 
   assert.equal(withHeaders.status, 429);
   assert.equal(withHeaders.headers.get('x-ratelimit-limit'), '3');
   assert.equal(withHeaders.headers.get('x-ratelimit-remaining'), '0');
-  assert.ok(Number(withHeaders.headers.get('retry-after')) > 3000);
+  assert.ok(Number(withHeaders.headers.get('retry-after')) > 1000, 'one request per 20 minutes comes back');
 
   assert.equal((await call('DELETE', 'sys/quotas/rate-limit/kv')).status, 204);
   assert.equal((await call('GET', 'secret/data/q')).status, 200, 'deleting the quota lifts the limit');

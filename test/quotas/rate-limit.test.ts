@@ -16,13 +16,22 @@ function admitted(l: RateLimiter, path: string, client: string, now: number): bo
   }
 }
 
-test('rate requests per interval per client address; the next interval starts afresh', () => {
+test('rate requests per interval per client address, refilled at the rate', () => {
   const l = new RateLimiter();
   l.configure([rule('kv', 'secret/', 3, 10)], DEFAULT_QUOTA_SETTINGS);
   const at = (t: number, client = 'a'): boolean => admitted(l, 'secret/data/x', client, t);
-  assert.deepEqual([at(0), at(1), at(2), at(3), at(9_999)], [true, true, true, false, false]);
+  assert.deepEqual([at(0), at(1), at(2), at(3), at(1_000)], [true, true, true, false, false], 'a burst of 3, then empty');
   assert.equal(at(5, 'b'), true, 'another client has its own bucket');
-  assert.equal(at(10_000), true, 'a new interval');
+  assert.equal(at(3_400), true, 'one token is back after 10 s / 3');
+  assert.equal(at(3_401), false);
+  assert.deepEqual([at(60_000), at(60_001), at(60_002), at(60_003)], [true, true, true, false], 'a quiet client refills to the whole rate, no more');
+});
+
+test('a fractional rate admits one request per 1 / rate intervals', () => {
+  const l = new RateLimiter();
+  l.configure([rule('slow', 'secret/', 0.5, 1)], DEFAULT_QUOTA_SETTINGS);
+  const at = (t: number): boolean => admitted(l, 'secret/x', 'c', t);
+  assert.deepEqual([at(0), at(1_000), at(2_000), at(2_500), at(4_000)], [true, false, true, false, true]);
 });
 
 test('the most specific rule applies; other paths and exempt paths are not limited', () => {
@@ -52,6 +61,7 @@ test('block_interval keeps a client refused past the end of its interval; header
     refused = err as RateLimitedError;
   }
   assert.deepEqual(refused?.headers, { 'Retry-After': '60', 'X-Ratelimit-Limit': '1', 'X-Ratelimit-Remaining': '0', 'X-Ratelimit-Reset': '61' });
+  // The block outlasts the bucket: half a token came back in the 0.5 s, the rest long before the block ends.
   assert.equal(admitted(l, 'secret/a', 'c', 30_000), false, 'still blocked after the 1 s interval');
   assert.equal(admitted(l, 'secret/a', 'c', 60_500), true, 'free once the block ends');
 });
