@@ -12,7 +12,7 @@ import { storeOf, type KeyStore } from './key-store.js';
 import { keysPaths } from './keys-paths.js';
 import { signPaths } from './sign-paths.js';
 import { utilityPaths } from './utility-paths.js';
-import { importPaths } from './import-paths.js';
+import { forgetWrappingKey, importPaths } from './import-paths.js';
 
 /** How often keys with an auto_rotate_period are checked (Vault checks about this often). */
 export const AUTO_ROTATE_CHECK_MS = 60_000;
@@ -73,6 +73,7 @@ export function transitFactory(ctx: BackendContext): LogicalBackend {
         cancel?.();
         await running;
         store.clear();
+        forgetWrappingKey(ctx);
       },
       // Replication (or an HA standby) changed a key record below us: the cached key goes.
       invalidate: (key) => store.invalidate(key),

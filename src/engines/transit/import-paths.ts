@@ -59,6 +59,11 @@ function wrappingKey(ctx: BackendContext): Promise<KeyObject> {
   return memo;
 }
 
+/** Drop the mount's wrapping key from memory (unmount, seal); the next use reads it again. */
+export function forgetWrappingKey(ctx: BackendContext): void {
+  wrappingKeys.delete(ctx);
+}
+
 /** Unwrap `ciphertext` with the mount's wrapping key; the key material, or a 400 naming the step that failed. */
 async function unwrap(ctx: BackendContext, ciphertextB64: string, hashFunction: string): Promise<Buffer> {
   const oaepHash = OAEP_HASHES[hashFunction.toUpperCase()];
