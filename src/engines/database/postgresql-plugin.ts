@@ -78,7 +78,8 @@ export function openPostgres(details: ConnectionDetails, redactor: Redactor): Da
         return await inTransactionOnce(what, calls, queries);
       } catch (err) {
         if (!(err instanceof ConcurrentUpdate) || attempt >= CONCURRENT_RETRIES) throw err instanceof ConcurrentUpdate ? err.failure : err;
-        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+        // Growing, jittered waits: the colliding transactions spread out instead of meeting again.
+        await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 10 * attempt));
       }
     }
   };
@@ -183,7 +184,8 @@ export function openPostgres(details: ConnectionDetails, redactor: Redactor): Da
   }
 }
 
-const CONCURRENT_RETRIES = 5;
+/** Attempts of one transaction aborted by concurrent catalog updates (waits add up to ~1 s at most). */
+const CONCURRENT_RETRIES = 10;
 
 /** A transaction PostgreSQL aborted because another one touched the same catalog rows. */
 class ConcurrentUpdate extends Error {
