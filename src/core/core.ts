@@ -188,7 +188,7 @@ export class Core implements HaHost {
     this.tokens.onRevoke((entry) => destroyCubbyhole(cubbyholes(), entry.cubbyholeId));
     this.generateRoot = new GenerateRoot(this.seal, async () => (await this.tokens.createRoot()).token);
     this.rekey = new Rekey(this.seal);
-    this.lockout = new LoginLockout(this.clock);
+    this.lockout = new LoginLockout(this.clock, process.env, this.barrier);
     this.quotas = new QuotaStore(this.barrier, this.clock);
     this.cors = new CorsConfig(this.barrier);
     this.identity = new IdentityStore({ storage: this.barrier, clock: this.clock, mounts: (accessor) => this.mountByAccessor(accessor) });
@@ -492,6 +492,7 @@ export class Core implements HaHost {
     await this.audit.setup();
     await this.quotas.setup();
     await this.cors.load();
+    await this.lockout.load();
     // Restores in the background: the node serves while leases are re-queued.
     this.expiration.start();
     this.activeSince = new Date(this.clock.now());

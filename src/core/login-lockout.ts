@@ -8,13 +8,17 @@
  * Defaults are Vault's: 5 failures, 15 minutes locked, counter reset after 15 minutes. A mount
  * can tune them (`user_lockout_config`); VAULT_DISABLE_USER_LOCKOUT=true turns lockout off.
  *
- * Counts and locks are kept in memory on the node that served the logins (Vault persists
- * locks; here a restart lifts them). Unknown aliases are counted like known ones, so whether an
- * alias exists cannot be learnt from when the answers change. Memory is bounded: past
- * MAX_TRACKED aliases the stalest entry is dropped.
+ * Counts are kept in memory on the node that served the logins; locks are also stored (local
+ * storage, LOCKED_USERS_PREFIX), as Vault stores them, so a restart or an HA failover does not
+ * lift them: the active node loads them at unseal. Unknown aliases are counted like known
+ * ones, so whether an alias exists cannot be learnt from when the answers change. Memory is
+ * bounded: past MAX_TRACKED aliases the stalest entry is dropped. A lock that has run out
+ * starts the count afresh.
  */
 import { PermissionDeniedError } from '../errors.js';
 import type { Clock } from '../clock.js';
+import type { Storage } from '../logical/storage.js';
+import { LOCKED_USERS_PREFIX } from '../storage/keys.js';
 import type { MountEntry, UserLockoutTune } from '../router/mount-entry.js';
 
 export interface LockoutSettings {
@@ -64,7 +68,28 @@ export class LoginLockout {
   constructor(
     private readonly clock: Clock,
     private readonly env: Readonly<Record<string, string | undefined>> = process.env,
+    /** Where locks are kept across restarts; absent: in memory only (tests of the rules). */
+    private readonly storage?: Storage,
   ) {}
+
+  /** After unseal (active node): the stored locks still running are in force again; run-out ones are deleted. */
+  async load(): Promise<void> {
+    if (this.storage === undefined) return;
+    const now = this.clock.now();
+    for (const accessorDir of await this.storage.list(LOCKED_USERS_PREFIX)) {
+      const prefix = LOCKED_USERS_PREFIX + accessorDir;
+      for (const name of await this.storage.list(prefix)) {
+        const raw = await this.storage.get(prefix + name);
+        const lockedUntil = raw === undefined ? 0 : Number((JSON.parse(raw.toString('utf8')) as { locked_until?: unknown }).locked_until);
+        if (!(lockedUntil > now)) {
+          await this.storage.delete(prefix + name);
+          continue;
+        }
+        const alias = Buffer.from(name, 'base64url').toString('utf8');
+        this.tracked.set(keyOf(accessorDir.replace(/\/$/, ''), alias), { failures: 0, lastFailure: now, lockedUntil });
+      }
+    }
+  }
 
   /** The effective settings of an auth mount: its tune over the defaults; the environment can disable. */
   settingsFor(entry: Pick<MountEntry, 'config'>): LockoutSettings {
@@ -96,8 +121,12 @@ export class LoginLockout {
     return {
       succeeded: () => {
         this.tracked.delete(key);
+        // A lock that ran out is still stored until its alias logs in or the next load.
+        if (t !== undefined && t.lockedUntil > 0) this.forget(entry.accessor, alias);
       },
-      failed: () => this.fail(key, settings),
+      failed: () => {
+        if (this.fail(key, settings)) this.remember(entry.accessor, alias, this.tracked.get(key)!.lockedUntil);
+      },
     };
   }
 
@@ -117,8 +146,9 @@ export class LoginLockout {
   }
 
   /** Lift a lock and forget the failures (idempotent). */
-  unlock(accessor: string, alias: string): void {
+  async unlock(accessor: string, alias: string): Promise<void> {
     this.tracked.delete(keyOf(accessor, alias));
+    await this.storage?.delete(storageKey(accessor, alias));
   }
 
   /** Forget everything (seal, HA step-down). */
@@ -126,20 +156,37 @@ export class LoginLockout {
     this.tracked.clear();
   }
 
-  private fail(key: string, s: LockoutSettings): void {
+  /** Count a failure; true when it started a lock. */
+  private fail(key: string, s: LockoutSettings): boolean {
     const now = this.clock.now();
     let t = this.tracked.get(key);
-    if (t === undefined || now - t.lastFailure > s.counterReset * 1000) {
+    if (t === undefined || now - t.lastFailure > s.counterReset * 1000 || (t.lockedUntil > 0 && t.lockedUntil <= now)) {
       t = { failures: 0, lastFailure: now, lockedUntil: 0 };
     }
     t.failures++;
     t.lastFailure = now;
-    if (t.failures >= s.threshold) t.lockedUntil = now + s.duration * 1000;
+    const locks = t.failures >= s.threshold;
+    if (locks) t.lockedUntil = now + s.duration * 1000;
     // Re-inserted at the end: map order is staleness order, the front is dropped first.
     this.tracked.delete(key);
     this.tracked.set(key, t);
     if (this.tracked.size > MAX_TRACKED) this.tracked.delete(this.tracked.keys().next().value!);
+    return locks;
   }
+
+  /** Store a lock; a failed write leaves it in memory only (the login already failed either way). */
+  private remember(accessor: string, alias: string, lockedUntil: number): void {
+    this.storage?.put(storageKey(accessor, alias), Buffer.from(JSON.stringify({ locked_until: lockedUntil }), 'utf8')).catch(() => undefined);
+  }
+
+  private forget(accessor: string, alias: string): void {
+    this.storage?.delete(storageKey(accessor, alias)).catch(() => undefined);
+  }
+}
+
+/** One stored lock per alias; the alias is base64url-encoded (it may hold "/"). */
+function storageKey(accessor: string, alias: string): string {
+  return `${LOCKED_USERS_PREFIX}${accessor}/${Buffer.from(alias, 'utf8').toString('base64url')}`;
 }
 
 function keyOf(accessor: string, alias: string): string {

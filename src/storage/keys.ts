@@ -35,6 +35,8 @@ export const AUTH_TABLE = 'core/auth';
 export const LOCAL_AUTH_TABLE = 'core/local-auth';
 /** Audit device table. Local: each cluster's audit devices are its own. */
 export const AUDIT_TABLE = 'core/audit';
+/** User lockout: one key per locked alias, <mount accessor>/<base64url alias>. Written by src/core/login-lockout.ts; read at unseal. Local. */
+export const LOCKED_USERS_PREFIX = 'core/login/locked-users/';
 /** sys/config/cors settings. Written by sys/config/cors; read at unseal. Local: each cluster serves its own browsers. */
 export const CORS_CONFIG = 'core/cors-config';
 /** Cluster identity (cluster name/id). Local. */
@@ -101,6 +103,7 @@ export const PREFIXES: readonly PrefixSpec[] = [
   { prefix: AUDIT_TABLE, class: 'local', doc: 'audit devices' },
   { prefix: CLUSTER_INFO, class: 'local', doc: 'cluster identity' },
   { prefix: CORS_CONFIG, class: 'local', doc: 'CORS settings' },
+  { prefix: LOCKED_USERS_PREFIX, class: 'local', doc: 'locked login aliases' },
   { prefix: LOGICAL_PREFIX, class: 'by-mount', doc: 'secrets engine data' },
   { prefix: AUTH_PREFIX, class: 'by-mount', doc: 'auth method data' },
   { prefix: POLICY_PREFIX, class: 'replicated', doc: 'ACL and password policies' },

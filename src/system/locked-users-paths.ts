@@ -33,7 +33,7 @@ export function lockedUsersPaths(core: Core): PathDef[] {
       },
       operations: {
         update: async (_req, f) => {
-          core.lockout.unlock(f.get('mount_accessor'), f.get('alias_identifier'));
+          await core.lockout.unlock(f.get('mount_accessor'), f.get('alias_identifier'));
           return undefined;
         },
       },

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/clock.js';
 import { LoginLockout, MAX_TRACKED } from '../../src/core/login-lockout.js';
 import { PermissionDeniedError } from '../../src/errors.js';
+import { InmemPhysical } from '../../src/storage/inmem.js';
 import type { MountEntry, UserLockoutTune } from '../../src/router/mount-entry.js';
 
 function mount(type: string, accessor: string, tune?: UserLockoutTune): Pick<MountEntry, 'type' | 'accessor' | 'config'> {
@@ -86,4 +87,38 @@ test('memory stays bounded: past MAX_TRACKED aliases the stalest is dropped', ()
   assert.equal(locked.length, MAX_TRACKED);
   assert.ok(!locked.includes('u0'), 'the oldest entry went');
   assert.ok(locked.includes(`u${MAX_TRACKED}`));
+});
+
+test('locks are stored: a new instance over the same storage (restart, failover) keeps them; unlock and run-out ones are deleted', async () => {
+  const clock = new FakeClock(0);
+  const storage = new InmemPhysical();
+  const first = new LoginLockout(clock, {}, storage);
+  failLogins(first, up, 'bob', 5);
+  failLogins(first, up, 'carol@example.com', 5);
+  await new Promise((r) => setImmediate(r));
+  assert.equal((await storage.list('core/login/locked-users/auth_userpass_1/')).length, 2, 'one stored lock per alias');
+
+  const second = new LoginLockout(clock, {}, storage);
+  await second.load();
+  assert.throws(() => second.begin(up, 'login/bob', {}), PermissionDeniedError, 'still locked after a restart');
+  assert.deepEqual(second.locked().get('auth_userpass_1')?.sort(), ['bob', 'carol@example.com']);
+  await second.unlock('auth_userpass_1', 'bob');
+  assert.ok(second.begin(up, 'login/bob', {}) !== undefined);
+
+  clock.advance(900_000);
+  const third = new LoginLockout(clock, {}, storage);
+  await third.load();
+  assert.deepEqual([...third.locked()], [], 'run-out locks are not loaded');
+  assert.deepEqual(await storage.list('core/login/locked-users/'), [], '...and are deleted');
+});
+
+test('a lock that ran out starts the count afresh', () => {
+  const clock = new FakeClock(0);
+  const l = new LoginLockout(clock, {});
+  const quick = mount('userpass', 'acc', { lockout_threshold: 2, lockout_duration: 60, lockout_counter_reset: 3600 });
+  assert.equal(failLogins(l, quick, 'bob', 2), 0);
+  assert.throws(() => l.begin(quick, 'login/bob', {}), PermissionDeniedError);
+  clock.advance(60_000);
+  assert.equal(failLogins(l, quick, 'bob', 1), 0);
+  assert.ok(l.begin(quick, 'login/bob', {}) !== undefined, 'one failure after the lock is not a new lock');
 });
