@@ -76,10 +76,16 @@ export class Pipeline {
     }
 
     if (this.core.sealed) throw new SealedError();
-    // Rate limit quotas: a client over its rule is refused before anything else runs.
-    this.core.quotas.admit(req.path, req.remoteAddr);
 
     const trail = this.core.audit.trail(req);
+    // Rate limit quotas: a client over its rule is refused before anything else runs; audited
+    // only with enable_rate_limit_audit_logging (a flood would otherwise flood the log too).
+    try {
+      this.core.quotas.admit(req.path, req.remoteAddr);
+    } catch (err) {
+      if (trail !== undefined && this.core.quotas.auditRefusals) await trail.failed(err);
+      throw err;
+    }
     if (trail === undefined) return this.routed(req, undefined);
     try {
       return await this.routed(req, trail);

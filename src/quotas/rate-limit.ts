@@ -88,6 +88,10 @@ export class RateLimiter {
     return this.rules.length > 0;
   }
 
+  get settingsNow(): QuotaSettings {
+    return this.settings;
+  }
+
   /** The rule that applies to `path`, if any (exempt paths have none). */
   ruleFor(path: string): RateLimitRule | undefined {
     if (this.rules.length === 0) return undefined;

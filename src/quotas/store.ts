@@ -55,6 +55,11 @@ export class QuotaStore {
     if (this.limiter.active) this.limiter.admit(path, client, now);
   }
 
+  /** Whether refused requests are audited (enable_rate_limit_audit_logging), as last loaded. */
+  get auditRefusals(): boolean {
+    return this.limiter.settingsNow.enableRateLimitAuditLogging;
+  }
+
   async settings(): Promise<QuotaSettings> {
     return (await this.view.getJSON<QuotaSettings>(CONFIG)) ?? DEFAULT_QUOTA_SETTINGS;
   }

@@ -6,6 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { devServerForFile } from '../helpers/server-process.js';
 
 const call = devServerForFile('quotas-root');
@@ -64,4 +67,29 @@ test('quota writes are validated', async () => {
   await refused({ path: 'sys/', rate: 5 }, /quota rule with similar properties exists under the name "first"/);
   await call('DELETE', 'sys/quotas/rate-limit/first');
   assert.equal((await call('GET', 'sys/quotas/rate-limit/bad')).status, 404);
+});
+
+test('refused requests reach the audit log only with enable_rate_limit_audit_logging', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'arca-quota-audit-'));
+  try {
+    const file = join(dir, 'audit.log');
+    assert.equal((await call('PUT', 'sys/audit/quota-file', { type: 'file', options: { file_path: file } })).status, 204);
+    await call('POST', 'sys/quotas/config', { enable_rate_limit_audit_logging: false });
+    await call('POST', 'sys/quotas/rate-limit/audited', { path: 'cubbyhole/', rate: 1, interval: '1h' });
+    const refusedCount = (): number => readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('rate limit quota exceeded')).length;
+
+    await call('GET', 'cubbyhole/x');
+    assert.equal((await call('GET', 'cubbyhole/x')).status, 429);
+    assert.equal(refusedCount(), 0, 'not audited by default');
+
+    await call('POST', 'sys/quotas/config', { enable_rate_limit_audit_logging: true });
+    assert.equal((await call('GET', 'sys/quotas/config')).body.data.enable_rate_limit_audit_logging, true);
+    assert.equal((await call('GET', 'cubbyhole/x')).status, 429);
+    assert.equal(refusedCount(), 1, 'audited once enabled');
+
+    await call('DELETE', 'sys/quotas/rate-limit/audited');
+    await call('DELETE', 'sys/audit/quota-file');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
