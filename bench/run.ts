@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './lib/arca-server.js';
 import { parseArgs } from './lib/args.js';
 import { apiOk } from './lib/http-client.js';
-import { closeLoadWorker, runLoad } from './lib/load-driver.js';
+import { closeLoadWorker, runLoad, useLoadGenerator } from './lib/load-driver.js';
+import { wrkAvailable } from './lib/wrk.js';
 import { measureKvReadBytes } from './lib/kv-read-size.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
 import { type HostedNode, startHostedNode } from './lib/node-host-client.js';
@@ -36,6 +37,10 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const settings = args.quick ? QUICK : FULL;
   const scenarios = selectScenarios(args.only);
+  if (args.load === 'wrk' && !wrkAvailable()) {
+    throw new Error('wrk is not installed: apt-get install wrk (scripts/install-test-deps.sh installs it), or run with --load=autocannon');
+  }
+  useLoadGenerator(args.load);
   const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
   let readBytes: Promise<number> | undefined;
   const sharedResources = new Map<string, Promise<{ stop(): Promise<void> }>>();
@@ -113,7 +118,7 @@ async function main(): Promise<void> {
   out.write(`\nArca bench (${settings.quick ? 'quick' : 'full'}) ${started.toISOString()}\n`);
   out.write(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}\n`);
   out.write(`load average (1 min) at start ${loadBefore}, at end ${loadAfter}${loadBefore > 1 ? ' (other work was running at start: figures are pessimistic)' : ''}\n`);
-  out.write(`${settings.reps} x ${settings.durationSeconds} s per load scenario (medians), 64 connections, ${elapsedSeconds.toFixed(0)} s total\n\n`);
+  out.write(`${settings.reps} x ${settings.durationSeconds} s per load scenario (medians), 64 connections, load from ${args.load}, ${elapsedSeconds.toFixed(0)} s total\n\n`);
   out.write(`${renderTable(rows)}\n`);
   for (const { result } of judged) for (const note of result.notes) out.write(`  ${result.name}: ${note}\n`);
 
@@ -126,6 +131,7 @@ async function main(): Promise<void> {
     machine,
     loadAverage: { start: loadBefore, end: loadAfter },
     settings,
+    loadGenerator: args.load,
     results: judged.map((j) => ({ ...j.result, baseline: j.baseline, ratio: j.ratio, cpuRatio: j.cpuRatio, target: j.target })),
   };
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);

@@ -2,9 +2,10 @@
 # Installs the system packages the test suite uses: Debian's python3-hvac (the Python Vault
 # client the compatibility tests drive), python3-prometheus-client (the reference parser the
 # metrics tests check sys/metrics with), PostgreSQL (storage and database-engine tests) and
-# openssl (test certificates). Idempotent; needs root or sudo.
+# openssl (test certificates), and wrk (the load generator of `npm run bench` and of its test).
+# Idempotent; needs root or sudo.
 set -euo pipefail
-packages=(python3-hvac python3-prometheus-client postgresql openssl)
+packages=(python3-hvac python3-prometheus-client postgresql openssl wrk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,11 +1,26 @@
 /**
- * Runs load in a separate, long-lived worker process (load-worker.js, forked on first use), one
- * run at a time. Each run is bounded: a worker that outlives its run's duration by GRACE_MS is
- * killed (and the next run forks a new one).
+ * Runs load from a separate process, one run at a time: wrk (the default, lib/wrk.ts), or with
+ * `--load=autocannon` a long-lived worker process running autocannon (load-worker.js, forked on
+ * first use). Each run is bounded: a load process that outlives its run's duration by GRACE_MS
+ * is killed (and the next run starts a new one).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type LoadResult, type LoadSpec, type WorkerMessage, assertLoopback } from './load-spec.js';
+import { runWrkLoad } from './wrk.js';
+
+export type LoadGenerator = 'wrk' | 'autocannon';
+
+let generator: LoadGenerator = 'wrk';
+
+/** Which program generates load for the rest of this bench run. */
+export function useLoadGenerator(g: LoadGenerator): void {
+  generator = g;
+}
+
+export function loadGenerator(): LoadGenerator {
+  return generator;
+}
 
 const WORKER = fileURLToPath(new URL('./load-worker.js', import.meta.url));
 /** Beyond the run's own duration: connection setup, the last responses. */
@@ -29,6 +44,7 @@ function ensureWorker(): ChildProcess {
  */
 export function runLoad(spec: LoadSpec, onMeasuring?: () => void): Promise<LoadResult> {
   assertLoopback(spec.url);
+  if (generator === 'wrk') return runWrkLoad(spec, onMeasuring);
   const w = ensureWorker();
   const budgetMs = (spec.warmupSeconds + spec.durationSeconds) * 1000 + GRACE_MS;
   return new Promise<LoadResult>((resolve, reject) => {
