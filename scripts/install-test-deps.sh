@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite uses: Debian's python3-hvac (the Python Vault
-# client the compatibility tests drive), python3-prometheus-client (the reference parser the
+# client the compatibility tests drive) with python3-jwt and python3-cryptography (the relying party
+# that verifies identity tokens), python3-prometheus-client (the reference parser the
 # metrics tests check sys/metrics with), PostgreSQL (storage and database-engine tests) and
 # openssl (test certificates), and wrk (the load generator of `npm run bench` and of its test).
 # Idempotent; needs root or sudo.
 set -euo pipefail
-packages=(python3-hvac python3-prometheus-client postgresql openssl wrk)
+packages=(python3-hvac python3-jwt python3-cryptography python3-prometheus-client postgresql openssl wrk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -123,7 +123,11 @@ export class Core implements HaHost {
   readonly authMounts: MountTable;
   readonly ttls: SystemTTLs;
   readonly storageType: string;
-  readonly apiAddr: string;
+  /**
+   * The address clients use: api_addr, else (set by the node once its listeners are bound) the
+   * first listener's URL. Identity tokens name their issuer after it.
+   */
+  apiAddr: string;
   readonly clusterAddr: string;
   private cluster: ClusterInfo | undefined;
   private readonly configuredClusterName: string | undefined;
@@ -194,7 +198,7 @@ export class Core implements HaHost {
     this.identity = new IdentityStore({ storage: this.barrier, clock: this.clock, mounts: (accessor) => this.mountByAccessor(accessor) });
     // Templated ACLs (and the entity's policy set) follow identity changes without re-login.
     this.identity.onChange(() => this.policies.invalidateIdentity());
-    this.registerBuiltin(IDENTITY_TYPE, (ctx) => createIdentityBackend(this.identity, ctx));
+    this.registerBuiltin(IDENTITY_TYPE, (ctx) => createIdentityBackend(this.identity, ctx, { apiAddr: () => this.apiAddr }));
     this.mounts = new MountTable({
       kind: 'secret',
       tableKey: MOUNT_TABLE,

@@ -5,12 +5,14 @@
  */
 import { PermissionDeniedError } from '../errors.js';
 import { createBackend, type PathDef } from '../framework/index.js';
-import type { BackendContext, LogicalBackend } from '../logical/backend.js';
+import { followsPrimary, type BackendContext, type LogicalBackend } from '../logical/backend.js';
 import { aliasPaths } from './alias-paths.js';
 import { entityPaths } from './entity-paths.js';
 import { groupPaths } from './group-paths.js';
 import type { IdentityStore } from './identity-store.js';
 import { lookupPaths } from './lookup-paths.js';
+import { OidcStore } from './oidc/oidc-store.js';
+import { type OidcEnvironment, oidcPaths } from './oidc/oidc-paths.js';
 
 export const IDENTITY_MOUNT_PATH = 'identity/';
 export const IDENTITY_TYPE = 'identity';
@@ -20,15 +22,41 @@ export const IDENTITY_HELP = `
 The identity store keeps entities (the clients Vault knows), their aliases on auth
 methods, and groups of entities. Policies attached to an entity or to its groups apply
 to every token of that entity, in addition to the token's own policies.
+Under oidc/ it issues signed OIDC identity tokens for entities, with the
+discovery documents verifiers need.
 `;
 
+/** How often the primary checks for named keys due to rotate (and retired keys to drop). */
+export const OIDC_ROTATION_CHECK_MS = 30_000;
+
 /** The path table (built per store: handlers close over it). */
-export function identityPaths(store: IdentityStore): PathDef[] {
-  return [...entityPaths(store), ...aliasPaths(store), ...groupPaths(store), ...lookupPaths(store)];
+export function identityPaths(store: IdentityStore, ctx: BackendContext, oidc: OidcEnvironment): PathDef[] {
+  return [...entityPaths(store), ...aliasPaths(store), ...groupPaths(store), ...lookupPaths(store), ...oidcPaths(store, ctx, oidc)];
 }
 
-export function createIdentityBackend(store: IdentityStore, ctx: BackendContext): LogicalBackend {
+export function createIdentityBackend(store: IdentityStore, ctx: BackendContext, oidc: OidcEnvironment): LogicalBackend {
   // One instance, at its fixed path, as Vault: a second mount would be a second door to one store.
   if (ctx.mount.path !== IDENTITY_MOUNT_PATH) throw new PermissionDeniedError(`mount type of "${IDENTITY_TYPE}" is not mountable`);
-  return createBackend({ paths: identityPaths(store), help: IDENTITY_HELP }, ctx);
+  let rotation: NodeJS.Timeout | undefined;
+  return createBackend(
+    {
+      paths: identityPaths(store, ctx, oidc),
+      help: IDENTITY_HELP,
+      // OIDC discovery is for verifiers, who hold no Vault token.
+      specialPaths: { unauthenticated: ['oidc/.well-known/*'] },
+      // Named keys rotate on the node that writes the mount's storage (a secondary gets the result by replication).
+      initialize: async (c) => {
+        const keys = new OidcStore(c.storage);
+        rotation = setInterval(() => {
+          if (!followsPrimary(c)) keys.rotateDue(c.clock.now()).catch(() => undefined);
+        }, OIDC_ROTATION_CHECK_MS);
+        rotation.unref();
+      },
+      cleanup: async () => {
+        clearInterval(rotation);
+        rotation = undefined;
+      },
+    },
+    ctx,
+  );
 }

@@ -159,6 +159,7 @@ export async function startNode(
   }
 
   apiAddr = config.apiAddr ?? listeners[0]?.url ?? '';
+  core.apiAddr = apiAddr;
   const cluster = await bindClusterPort(config, opts.logger);
   replication.attachNode({ ...(cluster !== undefined ? { listener: cluster } : {}), apiAddr });
   boundCluster = cluster?.address;

@@ -28,14 +28,16 @@ async function makeStore(storage = new MemoryStorage()): Promise<{ store: Identi
 
 test('the identity path table has no overlapping patterns', async () => {
   const { store } = await makeStore();
-  assert.deepEqual(findOverlapDetails(identityPaths(store)), []);
+  const ctx = { storage: new StorageView(new MemoryStorage(), 'x/'), mount: { path: 'identity/', type: 'identity', accessor: 'identity_1', uuid: 'u', local: false, options: {}, defaultLeaseTTL: () => 0, maxLeaseTTL: () => 0 }, clock: store.clock };
+  assert.deepEqual(findOverlapDetails(identityPaths(store, ctx, { apiAddr: () => '' })), []);
 });
 
 test('the identity engine mounts only at identity/', async () => {
   const { store } = await makeStore();
   const mount = { path: 'other/', type: 'identity', accessor: 'identity_1', uuid: 'u', local: false, options: {}, defaultLeaseTTL: () => 0, maxLeaseTTL: () => 0 };
-  assert.throws(() => createIdentityBackend(store, { storage: new StorageView(new MemoryStorage(), 'x/'), mount, clock: store.clock }), /not mountable/);
-  assert.ok(createIdentityBackend(store, { storage: new StorageView(new MemoryStorage(), 'x/'), mount: { ...mount, path: 'identity/' }, clock: store.clock }));
+  const env = { apiAddr: () => '' };
+  assert.throws(() => createIdentityBackend(store, { storage: new StorageView(new MemoryStorage(), 'x/'), mount, clock: store.clock }, env), /not mountable/);
+  assert.ok(createIdentityBackend(store, { storage: new StorageView(new MemoryStorage(), 'x/'), mount: { ...mount, path: 'identity/' }, clock: store.clock }, env));
 });
 
 test('record keys: replicated and local prefixes, parsed back', () => {
