@@ -131,6 +131,16 @@ export function createBackend(def: BackendDef, ctx: BackendContext): LogicalBack
   const backend: LogicalBackend = {
     specialPaths: def.specialPaths ?? {},
 
+    describePaths: () =>
+      def.paths.map((p) => ({
+        pattern: p.pattern,
+        fields: p.fields,
+        operations: PATH_OPERATIONS.filter((op) => p.operations[op] !== undefined),
+        createSupported: p.existenceCheck !== undefined,
+        synopsis: p.synopsis,
+        description: p.description,
+      })),
+
     async handleRequest(req: BackendRequest): Promise<Response | undefined> {
       if (req.operation === 'help') {
         if (req.relativePath === '') return helpResponse(rootHelp(def.help, def.paths));

@@ -114,8 +114,22 @@ export type LoginRenewResult =
   | { readonly kind: 'renew'; readonly ttl?: number; readonly maxTTL?: number; readonly period?: number }
   | { readonly kind: 'decline' };
 
+/** One path of a backend as documentation sees it (sys/internal/specs/openapi). */
+export interface DocumentedPath {
+  /** Regex source in the framework's dialect, relative to the mount. */
+  readonly pattern: string;
+  readonly fields: Readonly<Record<string, { readonly type: string; readonly description?: string; readonly default?: unknown }>>;
+  readonly operations: readonly ('read' | 'create' | 'update' | 'patch' | 'delete' | 'list')[];
+  /** Has an existence check: create is told apart from update. */
+  readonly createSupported: boolean;
+  readonly synopsis: string;
+  readonly description: string;
+}
+
 export interface LogicalBackend {
   readonly specialPaths: SpecialPaths;
+  /** The backend's path table, for API documentation; absent = not described. */
+  describePaths?(): readonly DocumentedPath[];
   /** Handle a request; undefined means "no content" (404 for read/list, 204 otherwise). */
   handleRequest(req: BackendRequest): Promise<Response | undefined>;
   /** Decide create vs update before the ACL check. */

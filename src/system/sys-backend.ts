@@ -19,6 +19,7 @@ import { quotaPaths } from './quota-paths.js';
 import { capabilitiesPaths } from './capabilities-paths.js';
 import { leasePaths } from './lease-paths.js';
 import { mountPaths } from './mount-paths.js';
+import { openApiPaths } from './openapi-paths.js';
 import { policyPaths } from './policy-paths.js';
 import { replicationPaths } from './replication-paths.js';
 import { SYS_ROOT_PATHS } from './root-paths.js';
@@ -28,7 +29,7 @@ import { wrappingPaths } from './wrapping-paths.js';
 
 /** Every path of the system backend (one table, so the overlap test sees all of it). */
 export function sysPaths(core: Core): PathDef[] {
-  return [...sealPaths(core), ...mountPaths(core), ...authPaths(core), ...policyPaths(core), ...passwordPolicyPaths(core), ...lockedUsersPaths(core), ...quotaPaths(core), ...loggerPaths(core), ...pluginPaths(), ...corsPaths(core), ...capabilitiesPaths(core), ...wrappingPaths(core), ...leasePaths(core), ...auditPaths(core), ...telemetryPaths(core), ...replicationPaths(core), ...utilityPaths('tools/')];
+  return [...sealPaths(core), ...mountPaths(core), ...authPaths(core), ...policyPaths(core), ...passwordPolicyPaths(core), ...lockedUsersPaths(core), ...quotaPaths(core), ...loggerPaths(core), ...pluginPaths(), ...corsPaths(core), ...capabilitiesPaths(core), ...wrappingPaths(core), ...leasePaths(core), ...auditPaths(core), ...telemetryPaths(core), ...replicationPaths(core), ...openApiPaths(core), ...utilityPaths('tools/')];
 }
 
 export function createSysBackend(core: Core): LogicalBackend {
@@ -46,7 +47,7 @@ export function createSysBackend(core: Core): LogicalBackend {
     {
       paths: sysPaths(core),
       specialPaths: {
-        unauthenticated: ['init', 'seal-status', 'unseal', 'health', 'leader', 'generate-root/*', 'rekey/*', 'internal/ui/resultant-acl', 'wrapping/lookup', 'replication/status', 'replication/performance/status'],
+        unauthenticated: ['init', 'seal-status', 'unseal', 'health', 'leader', 'generate-root/*', 'rekey/*', 'internal/ui/resultant-acl', 'internal/specs/openapi', 'wrapping/lookup', 'replication/status', 'replication/performance/status'],
         root: SYS_ROOT_PATHS,
       },
       help: 'The system backend: seal lifecycle, mounts, and server configuration.',

@@ -33,6 +33,7 @@ export function userpassFactory(ctx: BackendContext): LogicalBackend {
   const writes = new KeyedMutex();
   return {
     specialPaths: backend.specialPaths,
+    ...(backend.describePaths !== undefined ? { describePaths: backend.describePaths } : {}),
     handleRequest(req: BackendRequest) {
       const user = userOfWrite(req);
       return user === undefined ? backend.handleRequest(req) : writes.run(user, () => backend.handleRequest(req));

@@ -40,6 +40,7 @@ export function kvV2Factory(ctx: BackendContext): KvV2Backend {
   // Every path is refused while v1 data is converted (help stays available), as in Vault.
   return {
     specialPaths: backend.specialPaths,
+    ...(backend.describePaths !== undefined ? { describePaths: backend.describePaths } : {}),
     async handleRequest(req: BackendRequest) {
       if (req.operation !== 'help') upgrade.check();
       if (!isMutation(req.operation)) return backend.handleRequest(req);
