@@ -3,8 +3,10 @@
  * (the highest) encrypts new writes; older terms stay so that data written before a rotation
  * remains readable. The keyring owns its key buffers: `zero()` overwrites them all.
  *
- * Encryption counters are per term and in memory only: they feed sys/key-status and are not
- * part of the serialised (replicated) keyring, since each node counts its own writes.
+ * Encryption counters are per term and in memory only, and not part of the serialised
+ * (replicated) keyring, since each node counts its own writes; src/core/barrier-rotation.ts
+ * stores the active term's count so that sys/key-status and automatic rotation count across
+ * restarts.
  */
 import { KEY_LENGTH } from './aead.js';
 import { ownedCopy, randomKey } from './bytes.js';

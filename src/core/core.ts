@@ -46,6 +46,7 @@ import { PasswordPolicyStore } from '../passwords/store.js';
 import { QuotaStore } from '../quotas/store.js';
 import { VERSION } from '../version.js';
 import { CorsConfig } from './cors-config.js';
+import { BarrierRotation } from './barrier-rotation.js';
 import { LoginLockout } from './login-lockout.js';
 
 export interface CoreOptions {
@@ -100,6 +101,8 @@ export class Core implements HaHost {
   readonly quotas: QuotaStore;
   /** sys/config/cors: the browser origins the HTTP shell admits. */
   readonly cors: CorsConfig;
+  /** sys/rotate/config: automatic barrier key rotation, and the encryption count it goes by. */
+  readonly barrierRotation: BarrierRotation;
   readonly tokens: TokenStore;
   readonly policies: PolicyStore;
   /** sys/policies/password: named rules for generated passwords (the database engine uses them). */
@@ -164,7 +167,7 @@ export class Core implements HaHost {
       logger: this.logger,
       retention: { entries: replicationConfig.walRetentionEntries, bytes: replicationConfig.walRetentionBytes },
     });
-    this.barrier = meterBarrier(new AesGcmBarrier(replicated, systemClock, { ...DEFAULT_READ_CACHE_LIMITS, enabled: () => !this.perfStandby }), this.metrics.barrierTimers);
+    this.barrier = meterBarrier(new AesGcmBarrier(replicated, this.clock, { ...DEFAULT_READ_CACHE_LIMITS, enabled: () => !this.perfStandby }), this.metrics.barrierTimers);
     this.seal = new ShamirSeal(replicated, this.barrier);
     this.replication = new ReplicationManager({ physical: replicated, barrier: this.barrier, clock: this.clock, logger: this.logger, hooks: this.replicationHooks() });
     this.audit = new AuditBroker({ storage: this.barrier, clock: this.clock, logger: this.logger, onFailure: (type) => this.metrics.auditFailed(type) });
@@ -195,6 +198,15 @@ export class Core implements HaHost {
     this.lockout = new LoginLockout(this.clock, process.env, this.barrier);
     this.quotas = new QuotaStore(this.barrier, this.clock);
     this.cors = new CorsConfig(this.barrier);
+    this.barrierRotation = new BarrierRotation({
+      storage: this.barrier,
+      keyStatus: () => this.barrier.keyStatus(),
+      rotate: () => this.barrier.rotate(),
+      clock: this.clock,
+      logger: this.logger,
+      // A performance secondary's keyring is its primary's.
+      mayRotate: () => this.replication.mode !== 'secondary',
+    });
     this.identity = new IdentityStore({ storage: this.barrier, clock: this.clock, mounts: (accessor) => this.mountByAccessor(accessor) });
     // Templated ACLs (and the entity's policy set) follow identity changes without re-login.
     this.identity.onChange(() => this.policies.invalidateIdentity());
@@ -377,6 +389,8 @@ export class Core implements HaHost {
 
   /** Stop backends and background work and forget loaded state (seal, or HA step-down). */
   private async stopServices(): Promise<void> {
+    // First, while the barrier is open: it stores the encryption count one last time.
+    await this.barrierRotation.stop();
     await this.replication.stop();
     await this.expiration.stop();
     await this.audit.teardown();
@@ -496,6 +510,7 @@ export class Core implements HaHost {
     await this.audit.setup();
     await this.quotas.setup();
     await this.cors.load();
+    await this.barrierRotation.start();
     await this.lockout.load();
     // Restores in the background: the node serves while leases are re-queued.
     this.expiration.start();

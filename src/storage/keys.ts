@@ -39,6 +39,10 @@ export const AUDIT_TABLE = 'core/audit';
 export const LOCKED_USERS_PREFIX = 'core/login/locked-users/';
 /** sys/config/cors settings. Written by sys/config/cors; read at unseal. Local: each cluster serves its own browsers. */
 export const CORS_CONFIG = 'core/cors-config';
+/** Automatic barrier key rotation settings (sys/rotate/config). Replicated: the primary rotates for every cluster. */
+export const BARRIER_ROTATION_CONFIG = 'core/rotation-config';
+/** Encryptions under the active barrier term, stored by the active node so counting survives restarts. Local. */
+export const BARRIER_ENCRYPTION_COUNT = 'core/encryption-count';
 /** Cluster identity (cluster name/id). Local. */
 export const CLUSTER_INFO = 'core/cluster/';
 
@@ -103,6 +107,8 @@ export const PREFIXES: readonly PrefixSpec[] = [
   { prefix: AUDIT_TABLE, class: 'local', doc: 'audit devices' },
   { prefix: CLUSTER_INFO, class: 'local', doc: 'cluster identity' },
   { prefix: CORS_CONFIG, class: 'local', doc: 'CORS settings' },
+  { prefix: BARRIER_ROTATION_CONFIG, class: 'replicated', doc: 'barrier key rotation settings' },
+  { prefix: BARRIER_ENCRYPTION_COUNT, class: 'local', doc: 'barrier encryption count' },
   { prefix: LOCKED_USERS_PREFIX, class: 'local', doc: 'locked login aliases' },
   { prefix: LOGICAL_PREFIX, class: 'by-mount', doc: 'secrets engine data' },
   { prefix: AUTH_PREFIX, class: 'by-mount', doc: 'auth method data' },

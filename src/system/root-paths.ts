@@ -17,6 +17,7 @@ export const SYS_ROOT_PATHS: readonly string[] = [
   'raw',
   'raw/*',
   'rotate',
+  'rotate/config',
   'seal',
   'step-down',
   'config/cors',

@@ -7,6 +7,7 @@ import { BadRequestError } from '../errors.js';
 import { definePath, type PathDef } from '../framework/index.js';
 import type { Response } from '../logical/request.js';
 import type { Core } from '../core/core.js';
+import { DEFAULT_MAX_OPERATIONS, MIN_MAX_OPERATIONS } from '../core/barrier-rotation.js';
 import { VERSION } from '../version.js';
 import { haStatusResponse, leaderBody } from '../ha/status.js';
 
@@ -225,7 +226,7 @@ export function sealPaths(core: Core): PathDef[] {
       operations: {
         read: async () => {
           const s = core.barrier.keyStatus();
-          return { data: { term: s.term, install_time: s.installTime, encryptions: s.encryptions } };
+          return { data: { term: s.term, install_time: s.installTime, encryptions: core.barrierRotation.encryptions() } };
         },
       },
       synopsis: 'Barrier key status.',
@@ -242,6 +243,33 @@ export function sealPaths(core: Core): PathDef[] {
       },
       synopsis: 'Rotate the barrier key.',
       description: 'Adds a new key term; new writes use it, existing data stays readable.',
+    }),
+    definePath({
+      pattern: 'rotate/config',
+      fields: {
+        max_operations: { type: 'int', description: `Encryptions after which the key is rotated (${MIN_MAX_OPERATIONS} to ${DEFAULT_MAX_OPERATIONS}).` },
+        interval: { type: 'duration', description: 'Age of the active key at which it is rotated (at least 24h; 0 = never by age).' },
+        enabled: { type: 'bool', description: 'Whether automatic rotations happen (encryptions are counted either way).' },
+      },
+      operations: {
+        read: async () => {
+          const c = await core.barrierRotation.config();
+          return { data: { max_operations: c.maxOperations, interval: goDuration(c.interval), enabled: c.enabled } };
+        },
+        update: async (_req, f) => {
+          const maxOperations = f.getOk('max_operations');
+          const interval = f.getOk('interval');
+          const enabled = f.getOk('enabled');
+          await core.barrierRotation.setConfig({
+            ...(maxOperations !== undefined ? { maxOperations } : {}),
+            ...(interval !== undefined ? { interval } : {}),
+            ...(enabled !== undefined ? { enabled } : {}),
+          });
+          return undefined;
+        },
+      },
+      synopsis: 'Automatic rotation of the barrier key.',
+      description: 'The key is rotated after max_operations encryptions, or when the active term is interval old, unless enabled is false.',
     }),
     definePath({
       pattern: 'generate-root/attempt',
@@ -351,4 +379,15 @@ export function sealPaths(core: Core): PathDef[] {
       description: 'The active node gives up the HA lock after this request and stays standby for a while; without HA there is nothing to hand over.',
     }),
   ];
+}
+
+/** Seconds as Go prints a time.Duration ("4320h0m0s", "1m30s", "0s"), as Vault answers. */
+function goDuration(seconds: number): string {
+  if (seconds === 0) return '0s';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h}h${m}m${s}s`;
+  if (m > 0) return `${m}m${s}s`;
+  return `${s}s`;
 }
