@@ -115,6 +115,27 @@ client.sys.submit_unseal_keys(new_keys[0:3])
 check(client.sys.is_sealed() is False, "new keys unseal")
 check("kept" in client.sys.list_policies()["data"]["policies"], "data survives the rekey")
 
+# Barrier key: status, rotation, automatic rotation settings (sys/rotate/config through the adapter).
+status = client.sys.get_encryption_key_status()["data"]
+check(status["term"] >= 1 and status["encryptions"] > 0, "key status counts encryptions: " + str(status))
+client.sys.rotate_encryption_key()
+check(client.sys.get_encryption_key_status()["data"]["term"] == status["term"] + 1, "rotation adds a term")
+check("kept" in client.sys.list_policies()["data"]["policies"], "data readable after the rotation")
+config = client.adapter.get("/v1/sys/rotate/config")["data"]
+check(config == {"max_operations": 3865470566, "interval": "0s", "enabled": True}, "default rotation config: " + str(config))
+client.adapter.post("/v1/sys/rotate/config", json={"interval": "720h", "max_operations": 2000000000})
+config = client.adapter.get("/v1/sys/rotate/config")["data"]
+check(config == {"max_operations": 2000000000, "interval": "720h0m0s", "enabled": True}, "rotation config written: " + str(config))
+try:
+    client.adapter.post("/v1/sys/rotate/config", json={"interval": "1h"})
+    check(False, "an interval under 24h was accepted")
+except hvac.exceptions.InvalidRequest as e:
+    check("interval must be at least 24h" in str(e), "interval error text")
+
+# The OpenAPI document (raw JSON, as Vault answers it).
+spec = client.adapter.get("/v1/sys/internal/specs/openapi")
+check(spec["openapi"] == "3.0.2" and "/sys/rotate/config" in spec["paths"], "openapi document")
+
 client.sys.seal()
 check(client.sys.is_sealed() is True, "sealed via API")
 print("hvac: all checks passed")
