@@ -154,7 +154,8 @@ export class BarrierRotation {
     const now: StoredCount = { term: this.deps.keyStatus().term, encryptions: this.encryptions() };
     if (this.stored?.term === now.term && this.stored.encryptions === now.encryptions) return;
     await this.deps.storage.put(BARRIER_ENCRYPTION_COUNT, Buffer.from(JSON.stringify(now), 'utf8'));
-    // The write itself was an encryption; the next store records it.
-    this.stored = now;
+    // That write was one more encryption: not a reason to write again, or an idle node would
+    // store its count every CHECK_EVERY_MS for ever.
+    this.stored = { term: now.term, encryptions: now.encryptions + 1 };
   }
 }

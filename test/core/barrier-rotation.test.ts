@@ -19,7 +19,7 @@ const DAY = 24 * 60 * 60;
 
 /** Let the timer's async check run to its end. */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 5));
 }
 
 function parts(clock: FakeClock) {
@@ -137,6 +137,17 @@ test('sys/rotate/config on a node: settings, a rotation by age, and the count ac
     const after = (await call('read', 'sys/key-status'))?.data as { term: number; encryptions: number };
     assert.equal(after.term, 1);
     assert.ok(after.encryptions >= before.encryptions, `count after unseal ${after.encryptions} < ${before.encryptions}`);
+
+    // An idle node stores its count once, not at every check (its own store is an encryption too).
+    await call('update', 'secret/data/last', { data: { v: 'last' } });
+    clock.advance(CHECK_EVERY_MS);
+    await settle();
+    const idle = ((await call('read', 'sys/key-status'))?.data as { encryptions: number }).encryptions;
+    for (let i = 0; i < 3; i++) {
+      clock.advance(CHECK_EVERY_MS);
+      await settle();
+    }
+    assert.equal(((await call('read', 'sys/key-status'))?.data as { encryptions: number }).encryptions, idle, 'no writes while idle');
 
     // Two days later the timer rotates the key; old data stays readable.
     clock.advance(2 * DAY * 1000 + CHECK_EVERY_MS);

@@ -16,6 +16,8 @@ import { ALGORITHMS, decodeJwt, isAlgorithm, signJwt, verifyJwt } from './signin
 const NAME = '(?<name>\\w(?:[\\w.-]*\\w)?)';
 const DAY = 24 * 60 * 60;
 const MIN_ROTATION_PERIOD = 60;
+/** Clock skew tolerated when checking exp and nbf. */
+const CLOCK_LEEWAY_SECONDS = 60;
 /** Where the issuer's endpoints live below its base URL (root namespace). */
 const ISSUER_PATH = '/v1/identity/oidc';
 
@@ -203,9 +205,10 @@ export function oidcPaths(identity: IdentityStore, ctx: BackendContext, env: Oid
           const clientId = f.get('client_id');
           const aud = Array.isArray(c.aud) ? c.aud : [c.aud];
           if (clientId !== '' && !aud.includes(clientId)) return answer('error validating claims: validation failed, invalid audience claim (aud)');
+          // With a minute of leeway for clock skew, as Vault's JWT library allows.
           const nowSeconds = now() / 1000;
-          if (typeof c.exp !== 'number' || c.exp < nowSeconds) return answer('error validating claims: validation failed, token is expired (exp)');
-          if (typeof c.nbf === 'number' && c.nbf > nowSeconds) return answer('error validating claims: validation failed, token not valid yet (nbf)');
+          if (typeof c.exp !== 'number' || c.exp + CLOCK_LEEWAY_SECONDS < nowSeconds) return answer('error validating claims: validation failed, token is expired (exp)');
+          if (typeof c.nbf === 'number' && c.nbf - CLOCK_LEEWAY_SECONDS > nowSeconds) return answer('error validating claims: validation failed, token not valid yet (nbf)');
           const entity = typeof c.sub === 'string' ? identity.index.entities.get(c.sub) : undefined;
           if (entity === undefined) return answer('entity was not found');
           if (entity.disabled) return answer('entity is disabled');
