@@ -8,6 +8,7 @@ import { constants, createCipheriv, createDecipheriv, createHmac, privateDecrypt
 import { BadRequestError } from '../../errors.js';
 import { Base64Error, decodeBase64 } from './base64.js';
 import { cipherKeyFor, versionOf, type LoadedKey } from './loaded-key.js';
+import { requirePrivate } from './key-material.js';
 import { typeInfo } from './key-types.js';
 
 const NONCE_BYTES = 12;
@@ -126,8 +127,9 @@ export function decryptValue(key: LoadedKey, input: DecryptInput): Buffer {
   }
   const v = versionOf(key, version);
   if (info.family === 'rsa') {
+    const privateKey = requirePrivate(v);
     try {
-      return privateDecrypt({ key: v.privateKey!, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, body);
+      return privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, body);
     } catch {
       throw new BadRequestError('failed to RSA decrypt the ciphertext: crypto/rsa: decryption error');
     }

@@ -4,6 +4,7 @@
  * a request never re-parses a key.
  */
 import { createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { BadRequestError } from '../../errors.js';
 import { MAX_HMAC_KEY_SIZE, MIN_HMAC_KEY_SIZE, typeInfo, type KeyType } from './key-types.js';
 
 /** One version as stored. Binary fields are base64. */
@@ -16,6 +17,11 @@ export interface StoredVersion {
   readonly key?: string;
   /** PKCS#8 DER of an ECDSA or RSA private key. */
   readonly privateKey?: string;
+  /**
+   * SPKI DER of the public key of an asymmetric version imported without its private key
+   * (`public_key`): it verifies (and, for RSA, encrypts) but cannot sign, decrypt or export.
+   */
+  readonly publicKey?: string;
 }
 
 /** One version ready for use. */
@@ -76,22 +82,44 @@ export function loadVersion(type: KeyType, version: number, stored: StoredVersio
       return { ...base, secret, secretKey: createSecretKey(secret) };
     }
     case 'ed25519': {
+      if (stored.key === undefined && stored.publicKey !== undefined) return { ...base, publicKey: publicOnly(type, version, stored.publicKey) };
       const secret = Buffer.from(stored.key ?? '', 'base64');
       if (secret.length !== info.keyBytes) throw new Error(`version ${version}: bad key length`);
       return { ...base, secret, ...ed25519FromSeed(secret) };
     }
     case 'ecdsa':
     case 'rsa': {
+      if (stored.privateKey === undefined && stored.publicKey !== undefined) return { ...base, publicKey: publicOnly(type, version, stored.publicKey) };
       const privateKey = createPrivateKey({ key: Buffer.from(stored.privateKey ?? '', 'base64'), format: 'der', type: 'pkcs8' });
-      const details = privateKey.asymmetricKeyDetails ?? {};
-      const fits =
-        info.family === 'ecdsa'
-          ? privateKey.asymmetricKeyType === 'ec' && details.namedCurve === curveOid(info.curve!)
-          : privateKey.asymmetricKeyType === 'rsa' && details.modulusLength === info.modulusBits;
-      if (!fits) throw new Error(`version ${version}: key does not match type ${type}`);
+      checkFits(type, version, privateKey);
       return { ...base, privateKey, publicKey: createPublicKey(privateKey) };
     }
   }
+}
+
+/** Throws unless the key (private or public) is of `type`: algorithm, curve, modulus. */
+export function checkFits(type: KeyType, version: number, key: KeyObject): void {
+  const info = typeInfo(type);
+  const details = key.asymmetricKeyDetails ?? {};
+  const fits =
+    info.family === 'ed25519'
+      ? key.asymmetricKeyType === 'ed25519'
+      : info.family === 'ecdsa'
+        ? key.asymmetricKeyType === 'ec' && details.namedCurve === curveOid(info.curve!)
+        : key.asymmetricKeyType === 'rsa' && details.modulusLength === info.modulusBits;
+  if (!fits) throw new Error(`version ${version}: key does not match type ${type}`);
+}
+
+function publicOnly(type: KeyType, version: number, spkiB64: string): KeyObject {
+  const publicKey = createPublicKey({ key: Buffer.from(spkiB64, 'base64'), format: 'der', type: 'spki' });
+  checkFits(type, version, publicKey);
+  return publicKey;
+}
+
+/** The version's private key; a 400 for a version imported with its public key only. */
+export function requirePrivate(v: LoadedVersion): KeyObject {
+  if (v.privateKey === undefined) throw new BadRequestError(`private key not imported for key version: ${v.version}`);
+  return v.privateKey;
 }
 
 /** Node reports curves by their OpenSSL names. */
@@ -113,10 +141,11 @@ export function rawEd25519Public(publicKey: KeyObject): Buffer {
 /** Export formats of export/signing-key and export/encryption-key for asymmetric types. */
 export function exportPrivateKey(type: KeyType, v: LoadedVersion): string {
   const family = typeInfo(type).family;
+  const privateKey = requirePrivate(v);
   if (family === 'ed25519') {
     // Go's ed25519.PrivateKey: seed followed by the public key.
     return Buffer.concat([v.secret!, rawEd25519Public(v.publicKey!)]).toString('base64');
   }
-  if (family === 'ecdsa') return v.privateKey!.export({ format: 'pem', type: 'sec1' }).toString();
-  return v.privateKey!.export({ format: 'pem', type: 'pkcs1' }).toString();
+  if (family === 'ecdsa') return privateKey.export({ format: 'pem', type: 'sec1' }).toString();
+  return privateKey.export({ format: 'pem', type: 'pkcs1' }).toString();
 }

@@ -7,7 +7,7 @@ import { constants, createHash, createHmac, sign as nodeSign, timingSafeEqual, v
 import { BadRequestError } from '../../errors.js';
 import { decodeBase64, encodeBase64, encodeBase64RawURL } from './base64.js';
 import { encryptionVersion, parseVersioned, PREFIX } from './encryption.js';
-import { ed25519FromSeed, rawEd25519Public } from './key-material.js';
+import { ed25519FromSeed, rawEd25519Public, requirePrivate } from './key-material.js';
 import { typeInfo } from './key-types.js';
 import { secretFor, versionOf, type LoadedKey } from './loaded-key.js';
 import { signPkcs1Digest, signPssDigest, verifyPkcs1Digest, verifyPssDigest } from './rsa-raw.js';
@@ -25,8 +25,10 @@ export interface SignatureOptions {
 }
 
 interface SigningKeys {
-  readonly privateKey: KeyObject;
+  /** Absent for a version imported with its public key only: it verifies, it cannot sign. */
+  readonly privateKey?: KeyObject;
   readonly publicKey: KeyObject;
+  readonly version: number;
   /** Raw Ed25519 public key of a derived key (Vault returns it with the signature). */
   readonly derivedPublic?: Buffer;
 }
@@ -34,10 +36,11 @@ interface SigningKeys {
 function keysFor(key: LoadedKey, version: number, context: Buffer | undefined): SigningKeys {
   const v = versionOf(key, version);
   if (key.policy.type === 'ed25519' && key.policy.derived) {
+    requirePrivate(v);
     const pair = ed25519FromSeed(secretFor(key, v, context));
-    return { ...pair, derivedPublic: rawEd25519Public(pair.publicKey) };
+    return { ...pair, version, derivedPublic: rawEd25519Public(pair.publicKey) };
   }
-  return { privateKey: v.privateKey!, publicKey: v.publicKey! };
+  return { ...(v.privateKey !== undefined ? { privateKey: v.privateKey } : {}), publicKey: v.publicKey!, version };
 }
 
 function pssSalt(opts: SignatureOptions, forSigning: true): number | 'max';
@@ -56,19 +59,21 @@ function nodeSalt(salt: number | 'max' | 'auto'): number {
 
 function rawSignature(key: LoadedKey, keys: SigningKeys, input: Buffer, opts: SignatureOptions): Buffer {
   const family = typeInfo(key.policy.type).family;
-  if (family === 'ed25519') return nodeSign(null, input, keys.privateKey);
+  const privateKey = keys.privateKey;
+  if (privateKey === undefined) throw new BadRequestError(`private key not imported for key version: ${keys.version}`);
+  if (family === 'ed25519') return nodeSign(null, input, privateKey);
   if (family === 'ecdsa') {
     const dsaEncoding = opts.marshaling === 'jws' ? 'ieee-p1363' : 'der';
-    if (opts.prehashed) return signEcdsaDigest(keys.privateKey, input, dsaEncoding);
-    return nodeSign(opts.hash!, input, { key: keys.privateKey, dsaEncoding });
+    if (opts.prehashed) return signEcdsaDigest(privateKey, input, dsaEncoding);
+    return nodeSign(opts.hash!, input, { key: privateKey, dsaEncoding });
   }
   if (opts.signatureAlgorithm === 'pkcs1v15') {
-    if (opts.prehashed) return signPkcs1Digest(keys.privateKey, opts.hash, input);
-    return nodeSign(opts.hash!, input, { key: keys.privateKey, padding: constants.RSA_PKCS1_PADDING });
+    if (opts.prehashed) return signPkcs1Digest(privateKey, opts.hash, input);
+    return nodeSign(opts.hash!, input, { key: privateKey, padding: constants.RSA_PKCS1_PADDING });
   }
   const salt = pssSalt(opts, true);
-  if (opts.prehashed) return signPssDigest(keys.privateKey, opts.hash!, input, salt);
-  return nodeSign(opts.hash!, input, { key: keys.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: nodeSalt(salt) });
+  if (opts.prehashed) return signPssDigest(privateKey, opts.hash!, input, salt);
+  return nodeSign(opts.hash!, input, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: nodeSalt(salt) });
 }
 
 export interface Signed {

@@ -12,8 +12,10 @@ import {
   createHmac,
   createPublicKey,
   generateKeyPairSync,
+  privateDecrypt,
   publicEncrypt,
   randomBytes,
+  sign as nodeSign,
   verify as nodeVerify,
   type KeyObject,
 } from 'node:crypto';
@@ -100,7 +102,7 @@ test('import_version adds the next version of an imported key from outside; only
   gcm.setAuthTag(body.subarray(body.length - 16));
   assert.equal(Buffer.concat([gcm.update(body.subarray(12, body.length - 16)), gcm.final()]).toString(), 'second');
 
-  await t.fails('update', 'keys/byok-v/import_version', { ciphertext: wrap(randomBytes(32)), version: 1 }, 400, 'only the next version (3) can be imported; existing versions are not replaced');
+  await t.fails('update', 'keys/byok-v/import_version', { ciphertext: wrap(randomBytes(32)), version: 1 }, 400, 'only the next version (3) can be imported; an existing version is replaced only to add the private key of a version imported with its public key');
   await t.fails('update', 'keys/byok-v/import_version', { ciphertext: wrap(randomBytes(16)) }, 400, 'invalid key size for aes256-gcm96: expected 32 bytes, got 16');
   await t.write('keys/generated');
   await t.fails('update', 'keys/generated/import_version', { ciphertext: wrap(randomBytes(32)) }, 400, 'key generated was not imported; import_version only adds versions to imported keys');
@@ -121,4 +123,52 @@ test('import errors: hash, length, wrapping, material that does not fit the type
   await t.fails('update', 'keys/e1/import', { ciphertext: wrap(ec), type: 'ecdsa-p256' }, 400, 'the imported key does not match type ecdsa-p256');
   await t.fails('update', 'keys/e1/import', { ciphertext: wrap(randomBytes(32)), auto_rotate_period: '24h' }, 400, 'auto rotation cannot be set for an imported key that does not allow rotation');
   assert.equal(await t.read('keys/e1'), undefined, 'nothing was stored');
+});
+
+test('a public key imports alone: it verifies and RSA encrypts; signing and decrypting wait for import_version of its private key', async () => {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const publicPem = rsa.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+  await t.write('keys/pub-rsa/import', { public_key: publicPem, type: 'rsa-2048' });
+  const read = (await t.read('keys/pub-rsa'))!.data!;
+  assert.equal(read['type'], 'rsa-2048');
+
+  // Encryption needs only the public key; the ciphertext opens with the private key held elsewhere.
+  const ct = String((await t.write('encrypt/pub-rsa', { plaintext: b64('for the key owner') })).data!['ciphertext']);
+  const opened = privateDecrypt({ key: rsa.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.from(ct.slice('vault:v1:'.length), 'base64'));
+  assert.equal(opened.toString(), 'for the key owner');
+  await t.fails('update', 'decrypt/pub-rsa', { ciphertext: ct }, 400, 'private key not imported for key version: 1');
+  await t.fails('update', 'sign/pub-rsa', { input: b64('x') }, 400, 'private key not imported for key version: 1');
+
+  // Verification of a signature made elsewhere.
+  const message = Buffer.from('signed by the owner');
+  const sig = nodeSign('sha256', message, { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+  const verified = (await t.write('verify/pub-rsa', { input: message.toString('base64'), signature: `vault:v1:${sig.toString('base64')}` })).data!;
+  assert.equal(verified['valid'], true);
+
+  // The private key of another pair is refused; the matching one upgrades version 1 in place.
+  const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'der', type: 'pkcs8' });
+  await t.fails('update', 'keys/pub-rsa/import_version', { ciphertext: wrap(other), version: 1 }, 400, 'the private key does not match the public key of version 1');
+  const own = rsa.privateKey.export({ format: 'der', type: 'pkcs8' });
+  const upgraded = (await t.write('keys/pub-rsa/import_version', { ciphertext: wrap(own), version: 1 })).data!;
+  assert.equal(upgraded['latest_version'], 1, 'replaced, not added');
+  assert.equal(String((await t.write('decrypt/pub-rsa', { ciphertext: ct })).data!['plaintext']), b64('for the key owner'));
+  const signed = String((await t.write('sign/pub-rsa', { input: b64('now here') })).data!['signature']);
+  assert.match(signed, /^vault:v1:/);
+  // A version that has its private key is not replaced again.
+  await t.fails('update', 'keys/pub-rsa/import_version', { ciphertext: wrap(own), version: 1 }, 400, 'only the next version (2) can be imported; an existing version is replaced only to add the private key of a version imported with its public key');
+
+  // Ed25519 and ECDSA public keys verify too.
+  const ed = generateKeyPairSync('ed25519');
+  await t.write('keys/pub-ed/import', { public_key: ed.publicKey.export({ format: 'pem', type: 'spki' }).toString(), type: 'ed25519' });
+  const edSig = nodeSign(null, message, ed.privateKey);
+  assert.equal((await t.write('verify/pub-ed', { input: message.toString('base64'), signature: `vault:v1:${edSig.toString('base64')}` })).data!['valid'], true);
+  await t.fails('update', 'sign/pub-ed', { input: b64('x') }, 400, 'private key not imported for key version: 1');
+
+  // Errors: both kinds of material, a symmetric type, not a PEM, the wrong curve.
+  await t.fails('update', 'keys/pub-bad/import', { public_key: publicPem, ciphertext: wrap(randomBytes(32)), type: 'rsa-2048' }, 400, 'only one of "ciphertext" or "public_key" may be set');
+  await t.fails('update', 'keys/pub-bad/import', { public_key: publicPem }, 400, 'a public key cannot be imported into a key of type aes256-gcm96');
+  await t.fails('update', 'keys/pub-bad/import', { public_key: 'not a key', type: 'rsa-2048' }, 400, 'error parsing public key: the "public_key" field must be a PEM public key');
+  const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+  await t.fails('update', 'keys/pub-bad/import', { public_key: p384, type: 'ecdsa-p256' }, 400, 'the imported key does not match type ecdsa-p256');
+  assert.equal(await t.read('keys/pub-bad'), undefined, 'nothing was stored');
 });
