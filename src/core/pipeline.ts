@@ -81,7 +81,8 @@ export class Pipeline {
     // Rate limit quotas: a client over its rule is refused before anything else runs; audited
     // only with enable_rate_limit_audit_logging (a flood would otherwise flood the log too).
     try {
-      this.core.quotas.admit(req.path, req.remoteAddr);
+      const quotas = this.core.quotas;
+      quotas.admit(req.path, req.remoteAddr, quotas.rolesCover(req.path) ? await this.loginRole(req) : undefined);
     } catch (err) {
       if (trail !== undefined && this.core.quotas.auditRefusals) await trail.failed(err);
       throw err;
@@ -263,6 +264,19 @@ export class Pipeline {
     if (breq.auth !== undefined) await this.authorize(breq, matchesAny(special.root, breq.relativePath));
     await trail?.request();
     return backend.handleRequest(breq);
+  }
+
+  /** The role a login request names, for a rate limit quota set on a role (its auth method resolves it). */
+  private async loginRole(req: Request): Promise<string | undefined> {
+    const match = this.core.router.match(req.path);
+    const resolve = match?.route.kind === 'auth' ? match.route.backend.resolveRole : undefined;
+    if (match === undefined || resolve === undefined) return undefined;
+    try {
+      return await resolve.call(match.route.backend, { ...req, relativePath: match.relativePath });
+    } catch {
+      // The login itself reports what is wrong with it.
+      return undefined;
+    }
   }
 
   private route(path: string): Match {

@@ -47,6 +47,8 @@ export interface BackendDef {
   readonly invalidate?: (key: string, ctx: BackendContext) => void;
   /** LogicalBackend.writesShared. */
   readonly writesShared?: (req: BackendRequest) => boolean;
+  /** LogicalBackend.resolveRole. */
+  readonly resolveRole?: (req: BackendRequest, ctx: BackendContext) => Promise<string | undefined>;
 }
 
 interface CompiledPath {
@@ -181,6 +183,10 @@ export function createBackend(def: BackendDef, ctx: BackendContext): LogicalBack
   if (def.renewLogin !== undefined) {
     const renewLogin = def.renewLogin;
     backend.renewLogin = (login) => renewLogin(login, ctx);
+  }
+  if (def.resolveRole !== undefined) {
+    const resolve = def.resolveRole;
+    backend.resolveRole = (req) => resolve(req, ctx);
   }
   if (def.initialize !== undefined) {
     const init = def.initialize;

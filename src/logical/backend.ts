@@ -130,6 +130,11 @@ export interface LogicalBackend {
   readonly specialPaths: SpecialPaths;
   /** The backend's path table, for API documentation; absent = not described. */
   describePaths?(): readonly DocumentedPath[];
+  /**
+   * Auth methods with roles: the role a login request logs in with (for rate limit quotas
+   * set on a role), or undefined when the request is no login or names no known role.
+   */
+  resolveRole?(req: BackendRequest): Promise<string | undefined>;
   /** Handle a request; undefined means "no content" (404 for read/list, 204 otherwise). */
   handleRequest(req: BackendRequest): Promise<Response | undefined>;
   /** Decide create vs update before the ACL check. */

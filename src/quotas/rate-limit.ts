@@ -20,6 +20,11 @@ export interface RateLimitRule {
   readonly interval: number;
   /** Seconds a client that went over stays refused; 0 = until the interval ends. */
   readonly blockInterval: number;
+  /**
+   * Only logins with this role (an auth mount's role, e.g. approle's role name); '' or absent =
+   * every request on the path. On the same path a role's rule is more specific than the path's.
+   */
+  readonly role?: string;
 }
 
 export interface QuotaSettings {
@@ -77,8 +82,8 @@ export class RateLimiter {
 
   /** Replace the rules and settings (after a write, or a reload of what replication brought). */
   configure(rules: readonly RateLimitRule[], settings: QuotaSettings): void {
-    // Longest path first: the first match is the most specific rule.
-    this.rules = [...rules].sort((a, b) => b.path.length - a.path.length || a.name.localeCompare(b.name));
+    // Longest path first, and on one path a role's rule first: the first match is the most specific rule.
+    this.rules = [...rules].sort((a, b) => b.path.length - a.path.length || Number(hasRole(b)) - Number(hasRole(a)) || a.name.localeCompare(b.name));
     this.settings = settings;
     const live = new Set(rules.map((r) => ruleKey(r)));
     for (const key of this.buckets.keys()) if (!live.has(key)) this.buckets.delete(key);
@@ -92,16 +97,24 @@ export class RateLimiter {
     return this.settings;
   }
 
-  /** The rule that applies to `path`, if any (exempt paths have none). */
-  ruleFor(path: string): RateLimitRule | undefined {
-    if (this.rules.length === 0) return undefined;
-    if (this.settings.rateLimitExemptPaths.some((p) => path === p || path.startsWith(`${p}/`))) return undefined;
-    return this.rules.find((r) => pathMatches(r.path, path));
+  /** The rule that applies to `path` (a login with `role`), if any (exempt paths have none). */
+  ruleFor(path: string, role?: string): RateLimitRule | undefined {
+    if (this.rules.length === 0 || this.exempt(path)) return undefined;
+    return this.rules.find((r) => pathMatches(r.path, path) && (!hasRole(r) || r.role === role));
+  }
+
+  /** Whether a rule with a role covers `path`: only then is the role of a login looked up. */
+  rolesCover(path: string): boolean {
+    return this.rules.some((r) => hasRole(r) && pathMatches(r.path, path)) && !this.exempt(path);
+  }
+
+  private exempt(path: string): boolean {
+    return this.settings.rateLimitExemptPaths.some((p) => path === p || path.startsWith(`${p}/`));
   }
 
   /** Count a request; throws RateLimitedError when the client is over its rule's rate. */
-  admit(path: string, client: string, nowMs: number): void {
-    const rule = this.ruleFor(path);
+  admit(path: string, client: string, nowMs: number, role?: string): void {
+    const rule = this.ruleFor(path, role);
     if (rule === undefined) return;
     const key = ruleKey(rule);
     let buckets = this.buckets.get(key);
@@ -132,8 +145,12 @@ export class RateLimiter {
   }
 }
 
+function hasRole(r: RateLimitRule): boolean {
+  return r.role !== undefined && r.role !== '';
+}
+
 function ruleKey(r: RateLimitRule): string {
-  return `${r.name}\u0000${r.path}\u0000${r.rate}\u0000${r.interval}\u0000${r.blockInterval}`;
+  return `${r.name}\u0000${r.path}\u0000${r.role ?? ''}\u0000${r.rate}\u0000${r.interval}\u0000${r.blockInterval}`;
 }
 
 function headers(limit: number, remaining: number, resetAtMs: number, nowMs: number): Record<string, string> {

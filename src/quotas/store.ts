@@ -41,8 +41,13 @@ export class QuotaStore {
     this.loadedAt = Number.NEGATIVE_INFINITY;
   }
 
+  /** Whether the role of a login on `path` decides its rule (a rule with a role covers it). */
+  rolesCover(path: string): boolean {
+    return this.enabled && this.limiter.rolesCover(path);
+  }
+
   /** The request-path check: throws RateLimitedError when the client is over its rule. */
-  admit(path: string, client: string): void {
+  admit(path: string, client: string, role?: string): void {
     if (!this.enabled) return;
     const now = this.clock.now();
     if (now - this.loadedAt >= RELOAD_EVERY_MS && this.reloading === undefined) {
@@ -52,7 +57,7 @@ export class QuotaStore {
           this.reloading = undefined;
         });
     }
-    if (this.limiter.active) this.limiter.admit(path, client, now);
+    if (this.limiter.active) this.limiter.admit(path, client, now, role);
   }
 
   /** Whether refused requests are audited (enable_rate_limit_audit_logging), as last loaded. */

@@ -1,7 +1,8 @@
 /**
  * sys/quotas/config, sys/quotas/rate-limit (LIST) and sys/quotas/rate-limit/:name over the
- * core's QuotaStore (src/quotas/). Field names, defaults and answers follow Vault's API;
- * role-based quotas (approle login roles) are not supported and refused.
+ * core's QuotaStore (src/quotas/). Field names, defaults and answers follow Vault's API. A
+ * quota with a `role` applies to the logins with that role on one auth mount whose method has
+ * roles (approle: the role its role_id names).
  */
 import { BadRequestError } from '../errors.js';
 import { definePath, type PathDef } from '../framework/index.js';
@@ -11,7 +12,7 @@ import type { RateLimitRule } from '../quotas/rate-limit.js';
 const NAME = '(?<name>[^/]+)';
 
 function renderRule(r: RateLimitRule): Record<string, unknown> {
-  return { name: r.name, path: r.path, type: 'rate-limit', rate: r.rate, interval: r.interval, block_interval: r.blockInterval, role: '', inheritable: false };
+  return { name: r.name, path: r.path, type: 'rate-limit', rate: r.rate, interval: r.interval, block_interval: r.blockInterval, role: r.role ?? '', inheritable: false };
 }
 
 export function quotaPaths(core: Core): PathDef[] {
@@ -23,6 +24,14 @@ export function quotaPaths(core: Core): PathDef[] {
     const normalised = path.replace(/^\/+/, '');
     if (core.router.match(normalised) === undefined) throw new BadRequestError(`invalid mount path ${JSON.stringify(normalised)}`);
     return normalised;
+  };
+
+  /** A role's quota names one auth mount (the whole mount) whose method has roles. */
+  const checkRolePath = (path: string): void => {
+    const match = path === '' ? undefined : core.router.match(path);
+    if (match === undefined || match.route.kind !== 'auth' || match.relativePath !== '' || match.route.backend.resolveRole === undefined) {
+      throw new BadRequestError(`"role" can only be set on a quota whose path is an auth mount with roles (such as auth/approle/), not ${JSON.stringify(path)}`);
+    }
   };
 
   return [
@@ -79,7 +88,7 @@ export function quotaPaths(core: Core): PathDef[] {
         rate: { type: 'float', description: 'Requests allowed per interval from one client address.' },
         interval: { type: 'duration', description: 'The interval of the rate (default 1s).' },
         block_interval: { type: 'duration', description: 'How long a client that exceeded the rate stays refused (default: until the interval ends).' },
-        role: { type: 'string', description: 'Not supported: login-role quotas.' },
+        role: { type: 'string', description: 'Only logins with this role, on the auth mount the path names (approle roles).' },
         inheritable: { type: 'bool', description: 'Accepted for compatibility (namespaces).' },
         type: { type: 'string', description: 'Accepted: always rate-limit.' },
       },
@@ -90,7 +99,6 @@ export function quotaPaths(core: Core): PathDef[] {
         },
         update: async (_req, f) => {
           const name = f.get('name');
-          if (f.get('role') !== '') throw new BadRequestError('role-based rate limit quotas are not supported by this server');
           const existing = await store.get(name);
           const rate = f.getOk('rate') ?? existing?.rate;
           if (rate === undefined || !Number.isFinite(rate) || rate <= 0) throw new BadRequestError("'rate' is invalid or not set: it must be greater than 0");
@@ -99,9 +107,11 @@ export function quotaPaths(core: Core): PathDef[] {
           const blockInterval = f.getOk('block_interval') ?? existing?.blockInterval ?? 0;
           if (blockInterval < 0) throw new BadRequestError("'block_interval' is invalid: it cannot be negative");
           const path = checkPath(f.getOk('path') ?? existing?.path ?? '');
-          const same = (await store.rules()).find((r) => r.name !== name && r.path === path);
+          const role = f.getOk('role') ?? existing?.role ?? '';
+          if (role !== '') checkRolePath(path);
+          const same = (await store.rules()).find((r) => r.name !== name && r.path === path && (r.role ?? '') === role);
           if (same !== undefined) throw new BadRequestError(`quota rule with similar properties exists under the name ${JSON.stringify(same.name)}`);
-          await store.put({ name, path, rate, interval, blockInterval });
+          await store.put({ name, path, rate, interval, blockInterval, ...(role !== '' ? { role } : {}) });
           return undefined;
         },
         delete: async (_req, f) => {

@@ -62,7 +62,9 @@ test('quota writes are validated', async () => {
   await refused({ path: 'secret/' }, /'rate' is invalid or not set/);
   await refused({ path: 'secret/', rate: -1 }, /'rate' is invalid or not set/);
   await refused({ path: 'nowhere/', rate: 1 }, /invalid mount path "nowhere\/"/);
-  await refused({ path: 'secret/', rate: 1, role: 'ci' }, /role-based rate limit quotas are not supported/);
+  await refused({ path: 'secret/', rate: 1, role: 'ci' }, /"role" can only be set on a quota whose path is an auth mount with roles/);
+  await refused({ rate: 1, role: 'ci' }, /"role" can only be set on a quota whose path is an auth mount with roles/);
+  await refused({ path: 'auth/token/', rate: 1, role: 'ci' }, /"role" can only be set on a quota whose path is an auth mount with roles/);
   await call('POST', 'sys/quotas/rate-limit/first', { path: 'sys/', rate: 1000 });
   await refused({ path: 'sys/', rate: 5 }, /quota rule with similar properties exists under the name "first"/);
   await call('DELETE', 'sys/quotas/rate-limit/first');
@@ -92,4 +94,33 @@ test('refused requests reach the audit log only with enable_rate_limit_audit_log
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a quota with a role limits the logins of that approle role only; a role-less quota on the mount covers the others', async () => {
+  assert.equal((await call('POST', 'sys/auth/approle', { type: 'approle' })).status, 204);
+  const roleIdOf = async (role: string): Promise<string> => {
+    await call('POST', `auth/approle/role/${role}`, { bind_secret_id: false, secret_id_bound_cidrs: '127.0.0.0/8', token_ttl: '1m' });
+    return (await call('GET', `auth/approle/role/${role}/role-id`)).body.data.role_id as string;
+  };
+  const ci = await roleIdOf('ci');
+  const web = await roleIdOf('web');
+  const login = async (roleId: string): Promise<number> => (await call('POST', 'auth/approle/login', { role_id: roleId }, '')).status;
+
+  assert.equal((await call('POST', 'sys/quotas/rate-limit/ci-logins', { path: 'auth/approle/', role: 'ci', rate: 2, interval: '1h' })).status, 204);
+  const read = (await call('GET', 'sys/quotas/rate-limit/ci-logins')).body.data;
+  assert.equal(read.role, 'ci');
+  assert.equal(read.path, 'auth/approle/');
+  assert.deepEqual([await login(ci), await login(ci), await login(ci)], [200, 200, 429], 'the role over its rate is refused');
+  assert.deepEqual([await login(web), await login(web), await login(web)], [200, 200, 200], 'another role is not limited');
+  assert.equal(await login('no-such-role-id'), 400, 'a login naming no role is not counted against the role');
+
+  // A quota on the same mount without a role covers the logins the role's quota does not.
+  assert.equal((await call('POST', 'sys/quotas/rate-limit/approle-all', { path: 'auth/approle/', rate: 1, interval: '1h' })).status, 204);
+  assert.deepEqual([await login(web), await login(web)], [200, 429]);
+  assert.equal(await login(ci), 429, 'the role keeps its own, more specific, rule');
+  assert.equal((await call('POST', 'sys/quotas/rate-limit/other', { path: 'auth/approle/', role: 'ci', rate: 5 })).status, 400, 'one rule per path and role');
+
+  await call('DELETE', 'sys/quotas/rate-limit/ci-logins');
+  await call('DELETE', 'sys/quotas/rate-limit/approle-all');
+  assert.equal(await login(ci), 200);
 });

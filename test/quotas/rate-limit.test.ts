@@ -85,3 +85,19 @@ test('buckets per rule are bounded', () => {
   assert.equal(admitted(l, 'x', '10.0.0.0:0', 1), true);
   assert.equal(admitted(l, 'x', `10.0.${MAX_BUCKETS_PER_RULE >> 8}.${MAX_BUCKETS_PER_RULE & 255}:${MAX_BUCKETS_PER_RULE}`, 1), false);
 });
+
+test('a rule with a role applies only to logins with that role, and is more specific than its path\'s rule', () => {
+  const limiter = new RateLimiter();
+  const withRole = (name: string, path: string, role?: string): RateLimitRule => ({ name, path, rate: 1, interval: 60, blockInterval: 0, ...(role !== undefined ? { role } : {}) });
+  limiter.configure([withRole('mount', 'auth/approle/'), withRole('ci', 'auth/approle/', 'ci'), withRole('all', '')], DEFAULT_QUOTA_SETTINGS);
+  assert.equal(limiter.ruleFor('auth/approle/login', 'ci')?.name, 'ci');
+  assert.equal(limiter.ruleFor('auth/approle/login', 'web')?.name, 'mount');
+  assert.equal(limiter.ruleFor('auth/approle/login')?.name, 'mount');
+  assert.equal(limiter.ruleFor('secret/data/x', 'ci')?.name, 'all', 'a role names nothing outside its mount');
+  assert.equal(limiter.rolesCover('auth/approle/login'), true);
+  assert.equal(limiter.rolesCover('secret/data/x'), false);
+  // Each rule counts its own: the role's bucket runs out without touching the mount's.
+  limiter.admit('auth/approle/login', '10.0.0.1', 0, 'ci');
+  assert.throws(() => limiter.admit('auth/approle/login', '10.0.0.1', 1, 'ci'), /rate limit quota exceeded/);
+  limiter.admit('auth/approle/login', '10.0.0.1', 1, 'web');
+});

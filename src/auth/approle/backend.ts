@@ -4,12 +4,13 @@
  * cluster keeps to itself (see layout.ts).
  */
 import { createBackend, type PathDef } from '../../framework/index.js';
-import type { BackendContext, LogicalBackend, SpecialPaths } from '../../logical/backend.js';
-import { LOCAL_PATHS } from './layout.js';
+import type { BackendContext, BackendRequest, LogicalBackend, SpecialPaths } from '../../logical/backend.js';
+import { LOCAL_PATHS, saltOf } from './layout.js';
 import { loginPath } from './login-path.js';
 import { renewRoleLogin } from './login-renew.js';
 import { ROLE_PROPERTY_PATHS } from './role-field-paths.js';
 import { roleIdPath, roleListPath, rolePath } from './role-paths.js';
+import { roleByRoleId } from './role-store.js';
 import {
   accessorDestroyPath,
   accessorLookupPath,
@@ -46,9 +47,16 @@ A role (role/<role_name>) decides what a login must present and where from, and 
 it receives; its secret IDs are generated at role/<role_name>/secret-id.
 `;
 
+/** The role a login names by its role_id (rate limit quotas with a role). */
+async function loginRole(req: BackendRequest, ctx: BackendContext): Promise<string | undefined> {
+  const roleId = req.data['role_id'];
+  if (req.relativePath !== 'login' || typeof roleId !== 'string' || roleId === '') return undefined;
+  return (await roleByRoleId(ctx.storage, await saltOf(ctx.storage), roleId))?.name;
+}
+
 export function approleFactory(ctx: BackendContext): LogicalBackend {
   return createBackend(
-    { paths: APPROLE_PATHS, specialPaths: APPROLE_SPECIAL_PATHS, help: APPROLE_HELP, renewLogin: renewRoleLogin },
+    { paths: APPROLE_PATHS, specialPaths: APPROLE_SPECIAL_PATHS, help: APPROLE_HELP, renewLogin: renewRoleLogin, resolveRole: loginRole },
     ctx,
   );
 }
