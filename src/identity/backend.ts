@@ -37,7 +37,7 @@ export function identityPaths(store: IdentityStore, ctx: BackendContext, oidc: O
 export function createIdentityBackend(store: IdentityStore, ctx: BackendContext, oidc: OidcEnvironment): LogicalBackend {
   // One instance, at its fixed path, as Vault: a second mount would be a second door to one store.
   if (ctx.mount.path !== IDENTITY_MOUNT_PATH) throw new PermissionDeniedError(`mount type of "${IDENTITY_TYPE}" is not mountable`);
-  let rotation: NodeJS.Timeout | undefined;
+  let stopRotation: (() => void) | undefined;
   return createBackend(
     {
       paths: identityPaths(store, ctx, oidc),
@@ -47,14 +47,25 @@ export function createIdentityBackend(store: IdentityStore, ctx: BackendContext,
       // Named keys rotate on the node that writes the mount's storage (a secondary gets the result by replication).
       initialize: async (c) => {
         const keys = new OidcStore(c.storage);
-        rotation = setInterval(() => {
-          if (!followsPrimary(c)) keys.rotateDue(c.clock.now()).catch(() => undefined);
-        }, OIDC_ROTATION_CHECK_MS);
-        rotation.unref();
+        let running = true;
+        let cancel: (() => void) | undefined;
+        const arm = (): void => {
+          cancel = c.clock.setTimer(OIDC_ROTATION_CHECK_MS, () => {
+            const pass = followsPrimary(c) ? Promise.resolve() : keys.rotateDue(c.clock.now());
+            void pass.catch(() => undefined).finally(() => {
+              if (running) arm();
+            });
+          });
+        };
+        arm();
+        stopRotation = () => {
+          running = false;
+          cancel?.();
+        };
       },
       cleanup: async () => {
-        clearInterval(rotation);
-        rotation = undefined;
+        stopRotation?.();
+        stopRotation = undefined;
       },
     },
     ctx,

@@ -11,6 +11,8 @@ import { checkTemplate, renderClaims, templateText } from '../../src/identity/oi
 import { OidcStore } from '../../src/identity/oidc/oidc-store.js';
 import { ALGORITHMS, decodeJwt, newKeyPair, signJwt, verifyJwt } from '../../src/identity/oidc/signing-keys.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
+import { OIDC_ROTATION_CHECK_MS } from '../../src/identity/backend.js';
+import { identityNode } from './harness.js';
 
 test('oidc signing: every algorithm signs a JWT its published JWK verifies, and nothing else does', async () => {
   for (const alg of ALGORITHMS) {
@@ -153,4 +155,33 @@ test('oidc named keys: rotation moves next to signing, retires the old signer fo
   assert.equal(fifth?.signing.kid, fourth.signing.kid);
   assert.equal(fifth?.nextRotation, fourth.nextRotation);
   assert.deepEqual(fifth?.allowedClientIds, ['a']);
+});
+
+test('oidc named keys rotate by themselves on the node that writes the mount, on its clock', async () => {
+  const h = await identityNode();
+  try {
+    await h.call('update', 'identity/oidc/key/auto', { algorithm: 'ES256', rotation_period: '1m', verification_ttl: '2m', allowed_client_ids: '*' });
+    const jwks = async (): Promise<string[]> => ((await h.call('read', 'identity/oidc/.well-known/keys', {}, ''))?.raw?.body as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    const first = await jwks();
+    assert.equal(first.length, 2);
+    // Step by step, letting each check (key generation runs on libuv's pool) finish and re-arm.
+    const advance = async (ms: number): Promise<void> => {
+      for (let done = 0; done < ms; done += 10_000) {
+        h.clock.advance(10_000);
+        for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    await advance(OIDC_ROTATION_CHECK_MS);
+    assert.deepEqual(await jwks(), first, 'not due yet');
+    await advance(60_000);
+    const second = await jwks();
+    assert.equal(second.length, 3, 'rotated: new signer, new next key, the old signer retired');
+    assert.ok(first.every((kid) => second.includes(kid)));
+    // Two minutes after that rotation the retired key is gone, and the key rotated again meanwhile.
+    await advance(3 * 60_000);
+    const later = await jwks();
+    assert.ok(!later.includes(first[0]!), 'the first signer expired from the JWKS');
+  } finally {
+    await h.close();
+  }
 });
