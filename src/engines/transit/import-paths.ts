@@ -241,7 +241,7 @@ export function importPaths(): PathDef[] {
       },
     },
     synopsis: 'Imports an externally-generated key into a new transit key',
-    description: 'The key material arrives wrapped: see wrapping_key.',
+    description: 'The key material arrives wrapped (see wrapping_key), or as a PEM public key alone (public_key).',
   });
 
   const importVersionPath = definePath({
