@@ -10,7 +10,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import { SealedError } from '../errors.js';
-import { type Decoder, type Storage, frozenJSON, sharedOf } from '../logical/storage.js';
+import { type Decoder, type SharedDecoded, type Storage, sharedOf } from '../logical/storage.js';
 import type { BatchOp, Physical } from '../storage/physical.js';
 import { BARRIER_CANARY, BARRIER_KEYRING, SEAL_CONFIG, SEAL_ROOT_KEY } from '../storage/keys.js';
 import { DecryptionError, KEY_LENGTH, decryptWith, encryptWith } from './aead.js';
@@ -242,18 +242,17 @@ export class AesGcmBarrier implements Storage {
     const keys: string[] = [];
     // The plaintext as of this call (the caller may reuse its buffers), cached once durable.
     const written: (Buffer | null)[] = [];
-    // Decoded values a writer handed over with its bytes (sharedJSONPut), cached with them.
-    let shared: unknown[] | undefined;
+    // Decoded values a writer handed over with its bytes (sharedPut), cached with them.
+    let shared: (SharedDecoded | undefined)[] | undefined;
     for (const op of ops) {
       keys.push(op.key);
       written.push(op.type === 'put' ? cacheCopy(op.value) : null);
       const decoded = sharedOf(op);
-      if (decoded !== undefined) (shared ??= new Array<unknown>(ops.length))[keys.length - 1] = decoded;
+      if (decoded !== undefined) (shared ??= new Array<SharedDecoded | undefined>(ops.length))[keys.length - 1] = decoded;
     }
-    const decoded = shared === undefined ? undefined : { decoder: frozenJSON as Decoder<unknown>, values: shared };
     this.writesInFlight++;
     try {
-      await this.cache.write(keys, () => this.sealThenWrite(ops, written, store), written, decoded);
+      await this.cache.write(keys, () => this.sealThenWrite(ops, written, store), written, shared);
     } finally {
       this.writesInFlight--;
     }

@@ -20,7 +20,7 @@
  * and clear that drops the bytes drops it too: it can never outlive or disagree with them. The
  * value is shared by every reader, so decoders return immutable (frozen) values.
  */
-import type { Decoder } from '../logical/storage.js';
+import type { Decoder, SharedDecoded } from '../logical/storage.js';
 
 export interface ReadCacheLimits {
   /** Most entries kept. */
@@ -129,8 +129,8 @@ export class ReadCache {
     keys: readonly string[],
     write: () => Promise<T>,
     written?: readonly (Buffer | null)[],
-    /** Per key, what `decoder` makes of its written bytes, when the writer has it already (kept with them). */
-    decoded?: { readonly decoder: Decoder<unknown>; readonly values: readonly unknown[] },
+    /** Per key, what a decoder makes of its written bytes, when the writer has it already (kept with them). */
+    decoded?: readonly (SharedDecoded | undefined)[],
   ): Promise<T> {
     const own: ReadTicket[] = [];
     for (const k of keys) {
@@ -157,8 +157,8 @@ export class ReadCache {
         if (value === undefined) continue;
         if (ok && mine !== undefined && !mine.stale && n === 0) {
           this.insert(k, value);
-          const shared = decoded?.values[i];
-          if (shared !== undefined && value !== null) this.attachDecoded(k, decoded!.decoder, shared);
+          const shared = decoded?.[i];
+          if (shared !== undefined && value !== null) this.attachDecoded(k, shared.decoder, shared.value);
         } else if (value !== null) value.fill(0);
       }
     }

@@ -10,24 +10,35 @@ export function frozenJSON(plain: Buffer): unknown {
   return deepFreeze(JSON.parse(plain.toString('utf8')));
 }
 
+/** A decoded value handed to the read cache with the bytes it was made from (sharedPut). */
+export interface SharedDecoded {
+  readonly decoder: Decoder<unknown>;
+  readonly value: unknown;
+}
+
 /**
- * A put of JSON that also carries the value decoded as frozenJSON would decode it (deep-frozen,
- * so `value` must not be changed afterwards). Below the barrier's read cache the decoded form is
- * kept with the written bytes, so the next getJSONShared of the key does not parse them again
- * (a KV v2 write reads the metadata the previous write left).
+ * A put that also carries `decoded`, the value `decoder` makes of `value` (immutable: frozen,
+ * never changed afterwards). Below the barrier's read cache it is kept with the written bytes,
+ * so the next shared read of the key with the same decoder does not decode them again (a KV
+ * v2 write reads the metadata the previous write left).
  */
-export function sharedJSONPut(key: string, value: object): BatchOp {
-  const op: BatchOp & { shared?: unknown } = { type: 'put', key, value: Buffer.from(JSON.stringify(value), 'utf8') };
-  op.shared = deepFreeze(value);
+export function sharedPut<T>(key: string, value: Buffer, decoded: T, decoder: Decoder<T>): BatchOp {
+  const op: BatchOp & { shared?: SharedDecoded } = { type: 'put', key, value };
+  op.shared = { decoder: decoder as Decoder<unknown>, value: decoded };
   return op;
 }
 
-/** The decoded value a sharedJSONPut carries, if the op is one. */
-export function sharedOf(op: BatchOp): unknown {
-  return (op as { shared?: unknown }).shared;
+/** sharedPut of JSON: the value is deep-frozen here, as frozenJSON would decode it. */
+export function sharedJSONPut(key: string, value: object): BatchOp {
+  return sharedPut(key, Buffer.from(JSON.stringify(value), 'utf8'), deepFreeze(value), frozenJSON);
 }
 
-function deepFreeze<T>(value: T): T {
+/** The decoded value a sharedPut carries, if the op is one. */
+export function sharedOf(op: BatchOp): SharedDecoded | undefined {
+  return (op as { shared?: SharedDecoded }).shared;
+}
+
+export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const v of Object.values(value)) deepFreeze(v);
     Object.freeze(value);
@@ -99,9 +110,17 @@ export class StorageView implements Storage {
    * parsed value is kept and shared (deep-frozen) while the entry stays cached.
    */
   getJSONShared<T>(key: string): Promise<T | undefined> {
+    return this.getShared(key, frozenJSON as Decoder<T>);
+  }
+
+  /**
+   * What `decode` makes of the entry, for readers that do not modify it: below the barrier's
+   * read cache it is decoded once and shared while the entry stays cached.
+   */
+  getShared<T>(key: string, decode: Decoder<T>): Promise<T | undefined> {
     const decoding = decodedReads(this.inner);
-    if (decoding !== undefined) return decoding.getDecoded(this.full(key), frozenJSON as Decoder<T>);
-    return this.get(key).then((raw) => (raw === undefined ? undefined : (frozenJSON(raw) as T)));
+    if (decoding !== undefined) return decoding.getDecoded(this.full(key), decode);
+    return this.get(key).then((raw) => (raw === undefined ? undefined : decode(raw)));
   }
 
   putJSON(key: string, value: unknown): Promise<void> {

@@ -3,7 +3,8 @@
  * and read only by this engine and replicate with the mount (none is declared local).
  *
  *   config                          engine settings (KvConfig)
- *   metadata/<secret path>          key metadata with every live version's record (KeyMetadata);
+ *   metadata/<secret path>          key metadata with every live version's record (KeyMetadata,
+ *                                   stored compactly: metadata-codec.ts);
  *                                   listing secrets is one storage list under "metadata/"
  *   versions/<sha256(path)>/<n>     data of version n (VersionData)
  *
@@ -11,9 +12,10 @@
  * "a/"; version data hangs off a fixed-length digest of the path, so no path can reach into
  * another path's versions whatever characters it contains.
  */
-import { sharedJSONPut, type StorageView } from '../../../logical/storage.js';
+import { sharedPut, type StorageView } from '../../../logical/storage.js';
 import type { BatchOp } from '../../../storage/physical.js';
 import { sha256Hex as hashHex } from '../../../util/sha256.js';
+import { decodeMetadata, decodeSharedMetadata, encodeMetadata, freezeMetadata } from './metadata-codec.js';
 
 export const CONFIG_KEY = 'config';
 export const METADATA_PREFIX = 'metadata/';
@@ -62,9 +64,9 @@ export function metadataKey(path: string): string {
 }
 
 
-/** Digests of recently named paths: a hot secret is read over and over. Bounded; emptied when full. */
+/** Digests of recently named paths (every read and write of a secret needs its digest). Bounded; emptied when full. */
 const digests = new Map<string, string>();
-const MAX_DIGESTS = 4096;
+const MAX_DIGESTS = 65_536;
 
 function sha256Hex(path: string): string {
   let digest = digests.get(path);
@@ -103,9 +105,17 @@ export function putOp(key: string, value: unknown): BatchOp {
   return { type: 'put', key, value: Buffer.from(JSON.stringify(value), 'utf8') };
 }
 
-/** putOp for metadata: also hands the (now frozen) object to the read cache, see sharedJSONPut. */
+/** A put of a secret's metadata (metadata-codec.ts); `meta` stays the caller's. */
 export function metadataPutOp(path: string, meta: KeyMetadata): BatchOp {
-  return sharedJSONPut(metadataKey(path), meta);
+  return { type: 'put', key: metadataKey(path), value: encodeMetadata(meta) };
+}
+
+/**
+ * metadataPutOp that also hands `meta`, frozen from here on, to the read cache: the secret's
+ * next write or read uses it without decoding the stored bytes.
+ */
+export function sharedMetadataPutOp(path: string, meta: KeyMetadata): BatchOp {
+  return sharedPut(metadataKey(path), encodeMetadata(meta), freezeMetadata(meta), decodeSharedMetadata);
 }
 
 export function deleteOp(key: string): BatchOp {
@@ -178,8 +188,10 @@ export class KvStore {
     }
   }
 
-  metadata(path: string): Promise<KeyMetadata | undefined> {
-    return this.storage.getJSON<KeyMetadata>(metadataKey(path));
+  /** A secret's metadata, the caller's own to change. */
+  async metadata(path: string): Promise<KeyMetadata | undefined> {
+    const raw = await this.storage.get(metadataKey(path));
+    return raw === undefined ? undefined : decodeMetadata(raw);
   }
 
   version(path: string, version: number): Promise<VersionData | undefined> {
@@ -188,7 +200,7 @@ export class KvStore {
 
   /** metadata() for reads that never modify it: parsed once and shared (frozen) while cached. */
   sharedMetadata(path: string): Promise<KeyMetadata | undefined> {
-    return this.storage.getJSONShared<KeyMetadata>(metadataKey(path));
+    return this.storage.getShared(metadataKey(path), decodeSharedMetadata);
   }
 
   /** version() for reads that never modify it: parsed once and shared (frozen) while cached. */
@@ -207,6 +219,6 @@ export class KvStore {
   }
 
   saveMetadata(path: string, meta: KeyMetadata): Promise<void> {
-    return this.commit([putOp(metadataKey(path), meta)]);
+    return this.commit([metadataPutOp(path, meta)]);
   }
 }

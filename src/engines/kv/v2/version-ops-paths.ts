@@ -7,7 +7,7 @@ import { BadRequestError } from '../../../errors.js';
 import { definePath, type PathDef, type PathHandler } from '../../../framework/index.js';
 import type { BatchOp } from '../../../storage/physical.js';
 import { checkSecretPath } from '../secret-path.js';
-import { deleteOp, KvStore, metadataKey, putOp, versionKey, type KeyMetadata, type VersionRecord } from './layout.js';
+import { deleteOp, KvStore, metadataPutOp, versionKey, type KeyMetadata, type VersionRecord } from './layout.js';
 import { isDeleted, versionRecord } from './versions.js';
 
 const fields = {
@@ -35,7 +35,7 @@ function versionOperation(change: VersionChange, destroysData: boolean): PathHan
       if (change(record, now)) changed = true;
       if (destroysData) ops.push(deleteOp(versionKey(path, version)));
     }
-    if (changed) ops.push(putOp(metadataKey(path), meta));
+    if (changed) ops.push(metadataPutOp(path, meta));
     if (ops.length > 0) await store.commit(ops);
     return undefined;
   };

@@ -9,7 +9,7 @@ import type { BatchOp } from '../../../storage/physical.js';
 import {
   DEFAULT_MAX_VERSIONS,
   deleteOp,
-  metadataPutOp,
+  sharedMetadataPutOp,
   newMetadata,
   putOp,
   versionKeyPrefix,
@@ -89,33 +89,33 @@ export function addVersion(
   data: Record<string, unknown>,
   now: number,
 ): NewVersion {
-  const meta: KeyMetadata = existing === undefined ? newMetadata(now) : { ...existing, versions: { ...existing.versions } };
+  const base = existing ?? newMetadata(now);
   const versionsAt = versionKeyPrefix(path);
-  const version = meta.currentVersion + 1;
-  const deleteAfter = effectiveDeleteAfter(meta, config);
+  const version = base.currentVersion + 1;
+  const deleteAfter = effectiveDeleteAfter(base, config);
   const record: VersionRecord = {
     createdTime: now,
     deletionTime: deleteAfter > 0 ? now + deleteAfter * 1000 : null,
     destroyed: false,
   };
-  meta.versions[String(version)] = record;
-  meta.currentVersion = version;
-  meta.updatedTime = now;
-
   const ops: BatchOp[] = [putOp(versionsAt + String(version), { data })];
-  const cutoff = version - effectiveMaxVersions(meta, config);
-  if (cutoff > 0) {
-    for (const key of Object.keys(meta.versions)) {
-      const n = Number(key);
-      if (n <= cutoff) {
-        delete meta.versions[key];
-        ops.push(deleteOp(versionsAt + String(n)));
-      }
-    }
-    meta.oldestVersion = Math.max(meta.oldestVersion, cutoff + 1);
+  const cutoff = version - effectiveMaxVersions(base, config);
+  // A new versions map: the records kept are shared with `existing` (never changed, only dropped).
+  const versions: Record<string, VersionRecord> = {};
+  for (const key in base.versions) {
+    if (Number(key) <= cutoff) ops.push(deleteOp(versionsAt + key));
+    else versions[key] = base.versions[key] as VersionRecord;
   }
+  versions[String(version)] = record;
+  const meta: KeyMetadata = {
+    ...base,
+    currentVersion: version,
+    updatedTime: now,
+    oldestVersion: cutoff > 0 ? Math.max(base.oldestVersion, cutoff + 1) : base.oldestVersion,
+    versions,
+  };
   // Frozen from here on: the read cache shares it with the next reader.
-  ops.push(metadataPutOp(path, meta));
+  ops.push(sharedMetadataPutOp(path, meta));
   return { meta, version, record, ops };
 }
 

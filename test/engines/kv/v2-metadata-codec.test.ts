@@ -1,0 +1,99 @@
+/**
+ * The stored form of KV v2 key metadata (metadata-codec.ts): compact, lossless, shared frozen,
+ * and entries in the earlier format (the KeyMetadata object as JSON) still read and update.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { kvV2Factory } from '../../../src/engines/kv/index.js';
+import { metadataKey, versionKey, type KeyMetadata } from '../../../src/engines/kv/v2/layout.js';
+import { decodeMetadata, decodeSharedMetadata, encodeMetadata } from '../../../src/engines/kv/v2/metadata-codec.js';
+import { call, makeHarness } from '../../framework/harness.js';
+
+function sample(versions: number): KeyMetadata {
+  const meta: KeyMetadata = {
+    createdTime: 1_767_225_600_000,
+    updatedTime: 1_767_225_600_123,
+    currentVersion: versions + 4,
+    oldestVersion: 5,
+    maxVersions: 0,
+    casRequired: true,
+    deleteVersionAfter: 3600,
+    customMetadata: { owner: 'team "a"', 'cost/center': 'ünïcode ✓' },
+    versions: {},
+  };
+  for (let n = 5; n < 5 + versions; n++) {
+    meta.versions[String(n)] = {
+      createdTime: 1_767_225_600_000 + n,
+      deletionTime: n % 3 === 0 ? 1_767_229_200_000 + n : null,
+      destroyed: n % 4 === 0,
+    };
+  }
+  return meta;
+}
+
+test('metadata round-trips through its stored form, records in version order', () => {
+  for (const meta of [sample(0), sample(1), sample(10), { ...sample(3), customMetadata: null, casRequired: false }]) {
+    const decoded = decodeMetadata(encodeMetadata(meta));
+    assert.deepEqual(decoded, meta);
+    assert.deepEqual(Object.keys(decoded.versions), Object.keys(meta.versions));
+  }
+});
+
+test('ten versions fit well inside one SQLite page; the earlier format needed more than twice the bytes', () => {
+  const meta = sample(10);
+  const compact = encodeMetadata(meta).length;
+  const earlier = Buffer.byteLength(JSON.stringify(meta));
+  assert.ok(compact < 600, `compact form is ${compact} bytes`);
+  assert.ok(earlier > 2 * compact - 100, `earlier form ${earlier} bytes, compact ${compact}`);
+});
+
+test('the shared decoding is frozen all the way down; the plain one belongs to the caller', () => {
+  const bytes = encodeMetadata(sample(3));
+  const shared = decodeSharedMetadata(bytes);
+  assert.ok(Object.isFrozen(shared) && Object.isFrozen(shared.versions) && Object.isFrozen(shared.customMetadata));
+  for (const record of Object.values(shared.versions)) assert.ok(Object.isFrozen(record));
+  const own = decodeMetadata(bytes);
+  own.versions['6']!.destroyed = true;
+  assert.equal(own.versions['6']!.destroyed, true);
+});
+
+test('a secret stored in the earlier format reads, and its next write stores the compact form', async () => {
+  const h = makeHarness({ type: 'kv-v2' });
+  const kv = kvV2Factory(h.ctx);
+  const earlier = {
+    createdTime: Date.parse('2025-06-01T00:00:00Z'),
+    updatedTime: Date.parse('2025-06-02T00:00:00Z'),
+    currentVersion: 2,
+    oldestVersion: 0,
+    maxVersions: 0,
+    casRequired: false,
+    deleteVersionAfter: 0,
+    customMetadata: { team: 'blue' },
+    versions: {
+      '1': { createdTime: Date.parse('2025-06-01T00:00:00Z'), deletionTime: null, destroyed: true },
+      '2': { createdTime: Date.parse('2025-06-02T00:00:00Z'), deletionTime: null, destroyed: false },
+    },
+  };
+  await h.ctx.storage.putJSON(metadataKey('legacy/app'), earlier);
+  await h.ctx.storage.putJSON(versionKey('legacy/app', 2), { data: { password: 'two' } });
+
+  const read = await call(kv, 'read', 'data/legacy/app');
+  assert.deepEqual(read?.data?.data, { password: 'two' });
+  assert.equal((read?.data?.metadata as Record<string, unknown>).created_time, '2025-06-02T00:00:00Z');
+  const meta = (await call(kv, 'read', 'metadata/legacy/app'))?.data as Record<string, unknown>;
+  assert.equal(meta.current_version, 2);
+  assert.deepEqual(meta.custom_metadata, { team: 'blue' });
+  assert.equal((meta.versions as Record<string, { destroyed: boolean }>)['1']?.destroyed, true);
+
+  await call(kv, 'update', 'data/legacy/app', { data: { password: 'three' } });
+  const stored = JSON.parse((await h.ctx.storage.get(metadataKey('legacy/app')))!.toString('utf8')) as Record<string, unknown>;
+  assert.ok(Array.isArray(stored.r), 'rewritten in the compact form');
+  assert.equal(stored.versions, undefined);
+  const after = decodeMetadata(Buffer.from(JSON.stringify(stored)));
+  assert.deepEqual(Object.keys(after.versions), ['1', '2', '3']);
+  assert.equal(after.versions['1']?.destroyed, true);
+  assert.equal(after.createdTime, earlier.createdTime);
+  assert.deepEqual(after.customMetadata, { team: 'blue' });
+  assert.deepEqual((await call(kv, 'read', 'data/legacy/app', { version: 2 }))?.data?.data, { password: 'two' });
+  assert.deepEqual((await call(kv, 'read', 'data/legacy/app'))?.data?.data, { password: 'three' });
+});
