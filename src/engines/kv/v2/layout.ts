@@ -115,7 +115,8 @@ export function metadataPutOp(path: string, meta: KeyMetadata): BatchOp {
  * next write or read uses it without decoding the stored bytes.
  */
 export function sharedMetadataPutOp(path: string, meta: KeyMetadata): BatchOp {
-  return sharedPut(metadataKey(path), encodeMetadata(meta), freezeMetadata(meta), decodeSharedMetadata);
+  const frozen = freezeMetadata(meta);
+  return sharedPut(metadataKey(path), encodeMetadata(frozen), frozen, decodeSharedMetadata);
 }
 
 export function deleteOp(key: string): BatchOp {

@@ -28,20 +28,33 @@ interface CompactMetadata {
   r: CompactRecord[];
 }
 
-/** A number as JSON; the fields are integers the engine computed, but never write invalid JSON. */
-function num(n: number): string {
-  return Number.isFinite(n) ? String(n) : '0';
+/**
+ * Each record's stored text after its version number, kept per record object: records are
+ * never changed once made (addVersion carries them over from write to write, frozen), and
+ * turning their millisecond times into text is most of an encoding's cost (doubles, not small
+ * integers, to V8).
+ */
+const recordText = new WeakMap<VersionRecord, string>();
+
+function recordTail(r: VersionRecord): string {
+  let text = recordText.get(r);
+  if (text === undefined) {
+    text = `${r.createdTime},${r.deletionTime === null ? 'null' : r.deletionTime},${r.destroyed ? 1 : 0}]`;
+    // Only a frozen record is certain to keep matching its text.
+    if (Object.isFrozen(r)) recordText.set(r, text);
+  }
+  return text;
 }
 
+/** The stored form. The numbers are integers the engine computed (clock milliseconds, counts). */
 export function encodeMetadata(meta: KeyMetadata): Buffer {
   let s =
-    `{"c":${num(meta.createdTime)},"u":${num(meta.updatedTime)},"cur":${num(meta.currentVersion)},` +
-    `"old":${num(meta.oldestVersion)},"max":${num(meta.maxVersions)},"cas":${meta.casRequired ? 'true' : 'false'},` +
-    `"dva":${num(meta.deleteVersionAfter)},"cm":${JSON.stringify(meta.customMetadata ?? null)},"r":[`;
+    `{"c":${meta.createdTime},"u":${meta.updatedTime},"cur":${meta.currentVersion},"old":${meta.oldestVersion},` +
+    `"max":${meta.maxVersions},"cas":${meta.casRequired ? 'true' : 'false'},"dva":${meta.deleteVersionAfter},` +
+    `"cm":${JSON.stringify(meta.customMetadata ?? null)},"r":[`;
   let sep = '';
   for (const n in meta.versions) {
-    const r = meta.versions[n] as VersionRecord;
-    s += `${sep}[${num(Number(n))},${num(r.createdTime)},${r.deletionTime === null ? 'null' : num(r.deletionTime)},${r.destroyed ? 1 : 0}]`;
+    s += `${sep}[${n},${recordTail(meta.versions[n] as VersionRecord)}`;
     sep = ',';
   }
   return Buffer.from(`${s}]}`, 'utf8');
