@@ -13,12 +13,21 @@ import { keysPaths } from './keys-paths.js';
 import { signPaths } from './sign-paths.js';
 import { utilityPaths } from './utility-paths.js';
 import { forgetWrappingKey, importPaths } from './import-paths.js';
+import { CACHE_CONFIG_KEY, mountConfigPaths, storedCacheSize } from './mount-config-paths.js';
 
 /** How often keys with an auto_rotate_period are checked (Vault checks about this often). */
 export const AUTO_ROTATE_CHECK_MS = 60_000;
 
 /** Every path of the engine; one table shared by all mounts (handlers find their KeyStore via storeOf). */
-export const TRANSIT_PATHS: readonly PathDef[] = [...keysPaths(), ...exportBackupPaths(), ...encryptPaths(), ...signPaths(), ...utilityPaths(), ...importPaths()];
+export const TRANSIT_PATHS: readonly PathDef[] = [
+  ...keysPaths(),
+  ...exportBackupPaths(),
+  ...encryptPaths(),
+  ...signPaths(),
+  ...utilityPaths(),
+  ...importPaths(),
+  ...mountConfigPaths(),
+];
 
 export const TRANSIT_HELP = `
 The transit backend is used to encrypt and decrypt data in transit: it holds named
@@ -65,6 +74,7 @@ export function transitFactory(ctx: BackendContext): LogicalBackend {
       paths: TRANSIT_PATHS,
       help: TRANSIT_HELP,
       initialize: async () => {
+        store.setCacheSize(await storedCacheSize(ctx.storage));
         stopped = false;
         schedule();
       },
@@ -75,8 +85,17 @@ export function transitFactory(ctx: BackendContext): LogicalBackend {
         store.clear();
         forgetWrappingKey(ctx);
       },
-      // Replication (or an HA standby) changed a key record below us: the cached key goes.
-      invalidate: (key) => store.invalidate(key),
+      // Replication (or an HA standby) changed a record below us: the cached key goes, and a
+      // new cache size applies (a failed read keeps the old size until the next change or start).
+      invalidate: (key) => {
+        if (key === CACHE_CONFIG_KEY) {
+          storedCacheSize(ctx.storage).then(
+            (size) => store.setCacheSize(size),
+            () => undefined,
+          );
+        }
+        store.invalidate(key);
+      },
     },
     ctx,
   );

@@ -3,12 +3,14 @@
  *
  * encrypt/ declares an existence check, so the core asks for `create` when the key does not
  * exist: a caller allowed to create gets an aes256-gcm96 (or chosen symmetric) key made on
- * the fly, derived when a context is sent, as Vault does; `update` on a missing key fails.
+ * the fly, derived when a context is sent, as Vault does, unless config/keys disables upsert;
+ * `update` on a missing key fails.
  */
 import { randomBytes } from 'node:crypto';
 import { BadRequestError } from '../../errors.js';
 import { definePath, genericName, type FieldSchemas, type PathDef, type PathHandler } from '../../framework/index.js';
 import type { Response } from '../../logical/request.js';
+import type { StorageView } from '../../logical/storage.js';
 import {
   batchResults,
   batchStatus,
@@ -29,6 +31,7 @@ import { storeOf, type KeyStore } from './key-store.js';
 import { isKeyType, typeInfo } from './key-types.js';
 import type { LoadedKey } from './loaded-key.js';
 import { NAME_FIELD } from './keys-paths.js';
+import { upsertDisabled } from './mount-config-paths.js';
 
 const NONCE_NOT_ALLOWED = 'provided nonce not allowed for this key';
 const KEY_NOT_FOUND = 'encryption key not found';
@@ -114,6 +117,7 @@ export function encryptPaths(): PathDef[] {
   /** The key for an encrypt: the existing one, or (on create) a new one made from the request. */
   async function keyForEncrypt(
     store: KeyStore,
+    storage: StorageView,
     op: string,
     name: string,
     contextSet: boolean,
@@ -121,7 +125,7 @@ export function encryptPaths(): PathDef[] {
     convergent: boolean,
     nowMs: number,
   ): Promise<{ key: LoadedKey; warning?: string }> {
-    if (op !== 'create') {
+    if (op !== 'create' || (await upsertDisabled(storage))) {
       const key = await store.get(name);
       if (key === undefined) throw new BadRequestError(KEY_NOT_FOUND);
       return { key };
@@ -164,7 +168,7 @@ export function encryptPaths(): PathDef[] {
       }
     });
     const contextSet = items[0]!.context !== '';
-    const { key, warning } = await keyForEncrypt(storeOf(ctx), req.operation, f.get('name'), contextSet, f.get('type'), f.get('convergent_encryption'), ctx.clock.now());
+    const { key, warning } = await keyForEncrypt(storeOf(ctx), ctx.storage, req.operation, f.get('name'), contextSet, f.get('type'), f.get('convergent_encryption'), ctx.clock.now());
     const outcomes = prepared.map((p, i): ItemOutcome => {
       if ('error' in p) return { error: p.error };
       return runItem(() => {

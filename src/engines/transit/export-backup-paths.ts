@@ -10,14 +10,14 @@
 import { BadRequestError, InternalError } from '../../errors.js';
 import { definePath, genericName, type PathDef } from '../../framework/index.js';
 import { Base64Error, decodeBase64 } from './base64.js';
-import { exportPrivateKey } from './key-material.js';
+import { exportPrivateKey, formatPublicKey } from './key-material.js';
 import { checkPolicyRecord, type KeyPolicy } from './key-policy.js';
 import { storeOf } from './key-store.js';
 import { typeInfo } from './key-types.js';
 import { loadKey, type LoadedKey } from './loaded-key.js';
 import { NAME_FIELD } from './keys-paths.js';
 
-const EXPORT_TYPES = ['encryption-key', 'signing-key', 'hmac-key'] as const;
+const EXPORT_TYPES = ['encryption-key', 'signing-key', 'hmac-key', 'public-key'] as const;
 type ExportType = (typeof EXPORT_TYPES)[number];
 
 /** Marks our backup documents (and their layout version). */
@@ -28,6 +28,8 @@ const KEY_NAME = /^\w(?:[\w.-]*\w)?$/;
 function exportValue(key: LoadedKey, version: number, type: ExportType): string {
   const v = key.versions.get(version)!;
   if (type === 'hmac-key') return v.hmacKey.toString('base64');
+  // Public keys are not secret: shown as keys/<name> shows them, exportable or not.
+  if (type === 'public-key') return formatPublicKey(key.policy.type, v.publicKey!);
   const family = typeInfo(key.policy.type).family;
   if (family === 'symmetric') return v.secret!.toString('base64');
   return exportPrivateKey(key.policy.type, v);
@@ -38,7 +40,7 @@ export function exportBackupPaths(): PathDef[] {
     pattern: `export/${genericName('type')}/${genericName('name')}(?:/${genericName('version')})?`,
     fields: {
       ...NAME_FIELD,
-      type: { type: 'string', description: 'encryption-key, signing-key or hmac-key.' },
+      type: { type: 'string', description: 'encryption-key, signing-key, hmac-key or public-key.' },
       version: { type: 'string', description: 'Version to export, or "latest"; all versions when absent.' },
     },
     operations: {
@@ -49,8 +51,12 @@ export function exportBackupPaths(): PathDef[] {
         const key = await storeOf(ctx).get(f.get('name'));
         if (key === undefined) return undefined;
         const p = key.policy;
-        if (!p.exportable) throw new BadRequestError('private key material is not exportable');
         const info = typeInfo(p.type);
+        if (exportType === 'public-key') {
+          if (info.family === 'symmetric' || info.family === 'hmac') throw new BadRequestError(`public-key export is not supported for key type ${p.type}`);
+        } else if (!p.exportable) {
+          throw new BadRequestError('private key material is not exportable');
+        }
         if (exportType === 'encryption-key' && !info.encryption) throw new BadRequestError('encryption not supported for the key');
         if (exportType === 'signing-key' && !info.signing) throw new BadRequestError('signing not supported for the key');
         const keys: Record<string, string> = {};
@@ -72,7 +78,7 @@ export function exportBackupPaths(): PathDef[] {
       },
     },
     synopsis: 'Export named encryption or signature key',
-    description: 'Return the key material of an exportable key, all versions or one.',
+    description: 'Return the key material of an exportable key (any asymmetric key\'s public key), all versions or one.',
   });
 
   const backupPath = definePath({

@@ -29,18 +29,43 @@ export interface Change<T> {
 }
 
 export class KeyStore {
+  /** Map order is use order when the cache is bounded: the first key is the least recently used. */
   private readonly cache = new Map<string, LoadedKey>();
   private readonly locks = new KeyedMutex();
   /** Bumped by every invalidation: a load that read storage before one must not publish. */
   private invalidations = 0;
+  /** Most keys cached (cache-config); 0 = no limit. */
+  private maxKeys = 0;
 
   constructor(private readonly storage: StorageView) {}
 
   /** The key, from the cache or storage; undefined when there is none. */
   async get(name: string): Promise<LoadedKey | undefined> {
     const hit = this.cache.get(name);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      if (this.maxKeys > 0) {
+        this.cache.delete(name);
+        this.cache.set(name, hit);
+      }
+      return hit;
+    }
     return this.locks.run(name, () => this.loadLocked(name));
+  }
+
+  /** Bound the cache to `size` keys, dropping the least recently used beyond it; 0 = no limit. */
+  setCacheSize(size: number): void {
+    this.maxKeys = size;
+    this.evict();
+  }
+
+  /** Keys cached now (tests, diagnostics). */
+  get cachedKeys(): number {
+    return this.cache.size;
+  }
+
+  /** Whether the named key is cached now (tests, diagnostics). */
+  isCached(name: string): boolean {
+    return this.cache.has(name);
   }
 
   /**
@@ -63,7 +88,7 @@ export class KeyStore {
       // Parse before persisting: a record that cannot be loaded is never written.
       const loaded = loadKey(next, current);
       await this.storage.putJSON(POLICY_PREFIX + name, next);
-      this.cache.set(name, loaded);
+      this.publish(name, loaded);
       return { key: loaded, result };
     });
   }
@@ -96,8 +121,22 @@ export class KeyStore {
     if (record === undefined) return undefined;
     const loaded = loadKey(record);
     // Changed underneath while reading: answer this caller, but let the next one load afresh.
-    if (this.invalidations === before) this.cache.set(name, loaded);
+    if (this.invalidations === before) this.publish(name, loaded);
     return loaded;
+  }
+
+  private publish(name: string, key: LoadedKey): void {
+    this.cache.delete(name);
+    this.cache.set(name, key);
+    this.evict();
+  }
+
+  private evict(): void {
+    if (this.maxKeys === 0) return;
+    for (const name of this.cache.keys()) {
+      if (this.cache.size <= this.maxKeys) break;
+      this.cache.delete(name);
+    }
   }
 }
 

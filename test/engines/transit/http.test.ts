@@ -86,3 +86,33 @@ test('transit over HTTP: keys, encrypt/decrypt, batch status, sign/verify, error
   assert.equal(Buffer.from(material, 'base64').length, 32);
   assert.ok(!server.output().includes(material));
 });
+
+test('transit over HTTP: cache-config, config/keys (upsert refused with 400) and export/public-key', async () => {
+  let r = await call('POST', 'sys/mounts/transit-cfg', { type: 'transit' });
+  assert.equal(r.status, 204);
+  r = await call('GET', 'transit-cfg/cache-config');
+  assert.deepEqual(r.body.data, { size: 0 });
+  r = await call('POST', 'transit-cfg/cache-config', { size: 3 });
+  assert.equal(r.status, 400);
+  assert.deepEqual(r.body, { errors: ['size must be 0 or a value greater or equal to 10'] });
+  r = await call('POST', 'transit-cfg/cache-config', { size: 25 });
+  assert.equal(r.status, 200);
+  r = await call('GET', 'transit-cfg/cache-config');
+  assert.deepEqual(r.body.data, { size: 25 });
+
+  r = await call('POST', 'transit-cfg/config/keys', { disable_upsert: true });
+  assert.deepEqual(r.body.data, { disable_upsert: true });
+  // The core asks for create (the key is missing), and the engine refuses it.
+  r = await call('POST', 'transit-cfg/encrypt/typo', { plaintext: b64('x') });
+  assert.equal(r.status, 400);
+  assert.deepEqual(r.body, { errors: ['encryption key not found'] });
+  r = await call('GET', 'transit-cfg/keys/typo');
+  assert.equal(r.status, 404);
+
+  r = await call('POST', 'transit-cfg/keys/sig', { type: 'ecdsa-p384' });
+  const shown = r.body.data.keys['1'].public_key as string;
+  r = await call('GET', 'transit-cfg/export/public-key/sig');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body.data, { name: 'sig', type: 'ecdsa-p384', keys: { '1': shown } });
+  assert.match(shown, /^-----BEGIN PUBLIC KEY-----/);
+});
