@@ -10,7 +10,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import { SealedError } from '../errors.js';
-import { type Decoder, type SharedDecoded, type Storage, sharedOf } from '../logical/storage.js';
+import { type Decoder, type SharedDecoded, type Storage, isUncached, sharedOf } from '../logical/storage.js';
 import type { BatchOp, Physical } from '../storage/physical.js';
 import { BARRIER_CANARY, BARRIER_KEYRING, SEAL_CONFIG, SEAL_ROOT_KEY } from '../storage/keys.js';
 import { DecryptionError, KEY_LENGTH, decryptWith, encryptWith } from './aead.js';
@@ -244,17 +244,27 @@ export class AesGcmBarrier implements Storage {
     const written: (Buffer | null)[] = [];
     // Decoded values a writer handed over with its bytes (sharedPut), cached with them.
     let shared: (SharedDecoded | undefined)[] | undefined;
+    // What the cache may keep: the plaintext, or undefined for an uncachedPut (kept nowhere).
+    let cached: (Buffer | null | undefined)[] = written;
     for (const op of ops) {
       keys.push(op.key);
       written.push(op.type === 'put' ? cacheCopy(op.value) : null);
+      if (isUncached(op)) {
+        if (cached === written) cached = written.slice(0, -1);
+        cached.push(undefined);
+      } else if (cached !== written) {
+        cached.push(written[written.length - 1]);
+      }
       const decoded = sharedOf(op);
       if (decoded !== undefined) (shared ??= new Array<SharedDecoded | undefined>(ops.length))[keys.length - 1] = decoded;
     }
     this.writesInFlight++;
     try {
-      await this.cache.write(keys, () => this.sealThenWrite(ops, written, store), written, shared);
+      await this.cache.write(keys, () => this.sealThenWrite(ops, written, store), cached, shared);
     } finally {
       this.writesInFlight--;
+      // The copies the cache was not given are only needed until sealed.
+      if (cached !== written) cached.forEach((value, i) => value === undefined && written[i]?.fill(0));
     }
   }
 

@@ -124,19 +124,21 @@ export class ReadCache {
    * succeeded caches what it wrote (write-through: the next write of a secret reads its metadata
    * without storage or a decrypt), but only for a key no other write or invalidation touched
    * while it was in flight, and that appears once in `keys` (the same rule as a read's fill).
+   * A key whose `written` entry is undefined is only dropped.
    */
   async write<T>(
     keys: readonly string[],
     write: () => Promise<T>,
-    written?: readonly (Buffer | null)[],
+    written?: readonly (Buffer | null | undefined)[],
     /** Per key, what a decoder makes of its written bytes, when the writer has it already (kept with them). */
     decoded?: readonly (SharedDecoded | undefined)[],
   ): Promise<T> {
-    const own: ReadTicket[] = [];
-    for (const k of keys) {
+    const own: (ReadTicket | undefined)[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
       this.writing.set(k, (this.writing.get(k) ?? 0) + 1);
       this.drop(k);
-      if (written !== undefined) own.push(this.ticket(k));
+      own.push(written?.[i] !== undefined ? this.ticket(k) : undefined);
     }
     let ok = false;
     try {

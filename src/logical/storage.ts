@@ -33,6 +33,23 @@ export function sharedJSONPut(key: string, value: object): BatchOp {
   return sharedPut(key, Buffer.from(JSON.stringify(value), 'utf8'), deepFreeze(value), frozenJSON);
 }
 
+/**
+ * A put whose value the barrier's read cache does not keep (it still drops what it had): for
+ * entries written far more often than they are read back soon, such as a KV v2 version's data,
+ * which would otherwise push hot entries out of the cache and feed the garbage collector. The
+ * first read caches it as usual.
+ */
+export function uncachedPut(key: string, value: Buffer): BatchOp {
+  const op: BatchOp & { uncached?: true } = { type: 'put', key, value };
+  op.uncached = true;
+  return op;
+}
+
+/** Whether a put was made by uncachedPut. */
+export function isUncached(op: BatchOp): boolean {
+  return (op as { uncached?: true }).uncached === true;
+}
+
 /** The decoded value a sharedPut carries, if the op is one. */
 export function sharedOf(op: BatchOp): SharedDecoded | undefined {
   return (op as { shared?: SharedDecoded }).shared;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AesGcmBarrier } from '../../src/barrier/aes-gcm-barrier.js';
 import { ReadCache } from '../../src/barrier/read-cache.js';
-import { StorageView, frozenJSON, sharedJSONPut } from '../../src/logical/storage.js';
+import { StorageView, frozenJSON, sharedJSONPut, uncachedPut } from '../../src/logical/storage.js';
 import { MapPhysical } from './map-physical.js';
 
 async function open() {
@@ -112,4 +112,33 @@ test('a sharedJSONPut hands its frozen value to the cache: the next shared read 
   assert.deepEqual(await view.getJSONShared('m'), { n: 2 });
   barrier.seal();
   reader.seal();
+});
+
+test('an uncachedPut is written and sealed like any put, but only its first read caches it', async () => {
+  class CountingPhysical extends MapPhysical {
+    gets: string[] = [];
+    override async get(key: string): Promise<Buffer | undefined> {
+      this.gets.push(key);
+      return super.get(key);
+    }
+  }
+  const physical = new CountingPhysical();
+  const barrier = new AesGcmBarrier(physical);
+  const rootKey = Buffer.alloc(32, 4);
+  await barrier.initialize(rootKey);
+  await barrier.unseal(rootKey);
+  const plain = Buffer.from('{"data":{"v":1}}');
+  await barrier.batch([uncachedPut('u', plain), { type: 'put', key: 'c', value: Buffer.from('{"c":1}') }]);
+  assert.equal(plain.toString(), '{"data":{"v":1}}', "the caller's buffer is left as it was");
+  assert.ok(!physical.data.get('u')!.includes(plain), 'stored sealed, not in plaintext');
+  physical.gets.length = 0;
+  assert.equal((await barrier.get('c'))?.toString(), '{"c":1}');
+  assert.deepEqual(physical.gets, [], 'a plain put is written through to the cache');
+  assert.equal((await barrier.get('u'))?.toString(), '{"data":{"v":1}}');
+  assert.equal((await barrier.get('u'))?.toString(), '{"data":{"v":1}}');
+  assert.deepEqual(physical.gets, ['u'], 'the uncached put is read from storage once, then cached');
+  // Overwriting a cached key with an uncachedPut drops the old cached value.
+  await barrier.batch([uncachedPut('c', Buffer.from('{"c":2}'))]);
+  assert.equal((await barrier.get('c'))?.toString(), '{"c":2}');
+  barrier.seal();
 });

@@ -12,7 +12,7 @@
  * "a/"; version data hangs off a fixed-length digest of the path, so no path can reach into
  * another path's versions whatever characters it contains.
  */
-import { sharedPut, type StorageView } from '../../../logical/storage.js';
+import { sharedPut, uncachedPut, type StorageView } from '../../../logical/storage.js';
 import type { BatchOp } from '../../../storage/physical.js';
 import { sha256Hex as hashHex } from '../../../util/sha256.js';
 import { decodeMetadata, decodeSharedMetadata, encodeMetadata, freezeMetadata } from './metadata-codec.js';
@@ -103,6 +103,14 @@ export function newMetadata(now: number): KeyMetadata {
 
 export function putOp(key: string, value: unknown): BatchOp {
   return { type: 'put', key, value: Buffer.from(JSON.stringify(value), 'utf8') };
+}
+
+/**
+ * A put of a version's data, which the barrier's read cache does not keep on write (each write
+ * makes a new version key: kept, they would evict the hot entries); its first read caches it.
+ */
+export function versionPutOp(key: string, data: Record<string, unknown>): BatchOp {
+  return uncachedPut(key, Buffer.from(JSON.stringify({ data }), 'utf8'));
 }
 
 /** A put of a secret's metadata (metadata-codec.ts); `meta` stays the caller's. */

@@ -11,7 +11,7 @@ import {
   deleteOp,
   sharedMetadataPutOp,
   newMetadata,
-  putOp,
+  versionPutOp,
   versionKeyPrefix,
   type KeyMetadata,
   type KvConfig,
@@ -98,7 +98,8 @@ export function addVersion(
     deletionTime: deleteAfter > 0 ? now + deleteAfter * 1000 : null,
     destroyed: false,
   };
-  const ops: BatchOp[] = [putOp(versionsAt + String(version), { data })];
+  // Not kept by the read cache: a version is read back far less often than it is written.
+  const ops: BatchOp[] = [versionPutOp(versionsAt + String(version), data)];
   const cutoff = version - effectiveMaxVersions(base, config);
   // A new versions map: the records kept are shared with `existing` (never changed, only dropped).
   const versions: Record<string, VersionRecord> = {};
