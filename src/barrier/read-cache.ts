@@ -11,7 +11,8 @@
  * keys do not matter, so a steady write load does not keep unrelated keys (tokens, engine
  * config) out of the cache. Every write drops its keys when it starts; when it ends it drops
  * them again or, if it succeeded and nothing else touched the key meanwhile, caches the plaintext
- * it wrote (write-through: a KV v2 write reads the secret's metadata the previous write left).
+ * it wrote (write-through: a KV v2 write reads the secret's metadata the previous write left),
+ * except for keys the writer asked not to cache (uncachedPut).
  * The cache is cleared (and its buffers zeroed) on seal.
  *
  * Decoded forms: `getDecoded` keeps, next to an entry's bytes, the value one decoder made of
