@@ -248,8 +248,10 @@ export class AesGcmBarrier implements Storage {
     let cached: (Buffer | null | undefined)[] = written;
     for (const op of ops) {
       keys.push(op.key);
-      written.push(op.type === 'put' ? cacheCopy(op.value) : null);
-      if (isUncached(op)) {
+      const uncached = isUncached(op);
+      // A copy the cache keeps gets memory of its own; one only sealed may share node's pool.
+      written.push(op.type === 'put' ? (uncached ? Buffer.from(op.value) : cacheCopy(op.value)) : null);
+      if (uncached) {
         if (cached === written) cached = written.slice(0, -1);
         cached.push(undefined);
       } else if (cached !== written) {
