@@ -244,29 +244,22 @@ export class AesGcmBarrier implements Storage {
     const written: (Buffer | null)[] = [];
     // Decoded values a writer handed over with its bytes (sharedPut), cached with them.
     let shared: (SharedDecoded | undefined)[] | undefined;
-    // What the cache may keep: the plaintext, or undefined for an uncachedPut (kept nowhere).
-    let cached: (Buffer | null | undefined)[] = written;
     for (const op of ops) {
       keys.push(op.key);
-      const uncached = isUncached(op);
       // A copy the cache keeps gets memory of its own; one only sealed may share node's pool.
-      written.push(op.type === 'put' ? (uncached ? Buffer.from(op.value) : cacheCopy(op.value)) : null);
-      if (uncached) {
-        if (cached === written) cached = written.slice(0, -1);
-        cached.push(undefined);
-      } else if (cached !== written) {
-        cached.push(written[written.length - 1]);
-      }
+      written.push(op.type !== 'put' ? null : isUncached(op) ? Buffer.from(op.value) : cacheCopy(op.value));
       const decoded = sharedOf(op);
       if (decoded !== undefined) (shared ??= new Array<SharedDecoded | undefined>(ops.length))[keys.length - 1] = decoded;
     }
+    // What the cache may keep: every plaintext but an uncachedPut's (undefined: kept nowhere).
+    const cached = ops.some(isUncached) ? written.map((value, i) => (isUncached(ops[i] as BatchOp) ? undefined : value)) : written;
     this.writesInFlight++;
     try {
       await this.cache.write(keys, () => this.sealThenWrite(ops, written, store), cached, shared);
     } finally {
       this.writesInFlight--;
-      // The copies the cache was not given are only needed until sealed.
-      if (cached !== written) cached.forEach((value, i) => value === undefined && written[i]?.fill(0));
+      // The copies the cache was not given were only needed until sealed.
+      if (cached !== written) written.forEach((value, i) => cached[i] === undefined && value?.fill(0));
     }
   }
 

@@ -55,7 +55,7 @@ export function sharedOf(op: BatchOp): SharedDecoded | undefined {
   return (op as { shared?: SharedDecoded }).shared;
 }
 
-export function deepFreeze<T>(value: T): T {
+function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const v of Object.values(value)) deepFreeze(v);
     Object.freeze(value);

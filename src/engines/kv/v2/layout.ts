@@ -101,10 +101,6 @@ export function newMetadata(now: number): KeyMetadata {
   };
 }
 
-export function putOp(key: string, value: unknown): BatchOp {
-  return { type: 'put', key, value: Buffer.from(JSON.stringify(value), 'utf8') };
-}
-
 /**
  * A put of a version's data, which the barrier's read cache does not keep on write (each write
  * makes a new version key: kept, they would evict the hot entries); its first read caches it.
