@@ -45,7 +45,17 @@ test('cache-config: 0 by default, 0 or at least 10, bounds the parsed-key cache 
   await t.write('cache-config', { size: 0 });
   for (let i = 0; i < 14; i++) await t.write(`encrypt/k${i}`, { plaintext: b64('y') });
   assert.ok(store.cachedKeys >= 14, 'no limit once size is 0');
+  // (cleanup empties the mount's cache: it is the same store.)
   await again.cleanup?.();
+  for (let i = 0; i < 14; i++) await t.write(`encrypt/k${i}`, { plaintext: b64('z') });
+  assert.equal(store.cachedKeys, 14);
+
+  // A size replicated below the engine (a secondary applying the primary's write) applies once
+  // the engine is told the record changed.
+  await t.ctx.storage.putJSON('config/cache', { size: 12 });
+  t.transit.invalidate?.('config/cache');
+  for (let i = 0; i < 50 && store.cachedKeys > 12; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(store.cachedKeys, 12);
 });
 
 test('config/keys disable_upsert: encrypt/ no longer creates missing keys; existing keys still encrypt', async () => {
