@@ -17,7 +17,7 @@ import type {
   SpecialPaths,
 } from '../logical/backend.js';
 import type { Operation, Response } from '../logical/request.js';
-import { parseFields } from './field-data.js';
+import { parseFields, type FieldSchemas, type ParsedFields } from './field-data.js';
 import { helpResponse, pathHelp, rootHelp } from './help.js';
 import { PATH_OPERATIONS, type PathDef, type PathHandler } from './path.js';
 import { capturesOf, compilePattern, type CompiledPattern } from './patterns.js';
@@ -130,6 +130,22 @@ export function createBackend(def: BackendDef, ctx: BackendContext): LogicalBack
     return match;
   };
 
+  /**
+   * The route and fields the existence check of a request found, for its handleRequest (the
+   * core asks both of the same request object, create/update writes on every such path): used
+   * only while the request still names the same path and data.
+   */
+  const checked = new WeakMap<BackendRequest, { relativePath: string; data: BackendRequest['data']; match: RouteMatch; parsed: ParsedFields<FieldSchemas> }>();
+  const routeAndFields = (req: BackendRequest): { match: RouteMatch; parsed: ParsedFields<FieldSchemas> } => {
+    const found = checked.get(req);
+    if (found !== undefined) {
+      checked.delete(req);
+      if (found.relativePath === req.relativePath && found.data === req.data) return found;
+    }
+    const match = matchOrThrow(req);
+    return { match, parsed: parseFields(match.path.def.fields, req.data, match.captures) };
+  };
+
   const backend: LogicalBackend = {
     specialPaths: def.specialPaths ?? {},
 
@@ -149,10 +165,10 @@ export function createBackend(def: BackendDef, ctx: BackendContext): LogicalBack
         const match = matchOrThrow(req);
         return helpResponse(pathHelp(req.relativePath, match.path.def, `^${match.path.def.pattern}$`));
       }
-      const match = matchOrThrow(req);
+      const { match, parsed } = routeAndFields(req);
       const handler = handlerFor(match.path.def, req.operation);
       if (handler === undefined) throw new UnsupportedOperationError();
-      const { fields, unknown } = parseFields(match.path.def.fields, req.data, match.captures);
+      const { fields, unknown } = parsed;
       const resp = await handler(req, fields, ctx);
       if (unknown.length === 0 || match.path.def.takesArbitraryInput === true) return resp;
       return withWarning(resp, req.operation, ignoredFieldsWarning(unknown));
@@ -162,8 +178,9 @@ export function createBackend(def: BackendDef, ctx: BackendContext): LogicalBack
       const match = route(table, req.relativePath);
       // An unknown path fails later, in handleRequest, with the proper error.
       if (match === undefined || match.path.def.existenceCheck === undefined) return { supported: false, exists: false };
-      const { fields } = parseFields(match.path.def.fields, req.data, match.captures);
-      return { supported: true, exists: await match.path.def.existenceCheck(req, fields, ctx) };
+      const parsed = parseFields(match.path.def.fields, req.data, match.captures);
+      checked.set(req, { relativePath: req.relativePath, data: req.data, match, parsed });
+      return { supported: true, exists: await match.path.def.existenceCheck(req, parsed.fields, ctx) };
     },
   };
   const secrets = def.secrets;
