@@ -29,21 +29,22 @@ interface CompactMetadata {
 }
 
 /**
- * Each record's stored text after its version number, kept per record object: records are
- * never changed once made (addVersion carries them over from write to write, frozen), and
- * turning their millisecond times into text is most of an encoding's cost (doubles, not small
- * integers, to V8).
+ * Each record's stored text after its version number, kept on the record itself (a hidden,
+ * non-enumerable property set when the record is frozen: records never change once made, and
+ * addVersion carries them over from write to write). Turning their millisecond times into text
+ * is most of an encoding's cost (doubles, not small integers, to V8); a side table keyed by
+ * record would be a WeakMap of ~100,000 entries that every full GC has to walk.
  */
-const recordText = new WeakMap<VersionRecord, string>();
+const TEXT = Symbol('stored text');
 
-function recordTail(r: VersionRecord): string {
-  let text = recordText.get(r);
-  if (text === undefined) {
-    text = `${r.createdTime},${r.deletionTime === null ? 'null' : r.deletionTime},${r.destroyed ? 1 : 0}]`;
-    // Only a frozen record is certain to keep matching its text.
-    if (Object.isFrozen(r)) recordText.set(r, text);
-  }
-  return text;
+type TextedRecord = VersionRecord & { readonly [TEXT]?: string };
+
+function recordText(r: VersionRecord): string {
+  return `${r.createdTime},${r.deletionTime === null ? 'null' : r.deletionTime},${r.destroyed ? 1 : 0}]`;
+}
+
+function recordTail(r: TextedRecord): string {
+  return r[TEXT] ?? recordText(r);
 }
 
 /** The stored form. The numbers are integers the engine computed (clock milliseconds, counts). */
@@ -88,7 +89,9 @@ export function decodeMetadata(plain: Buffer): KeyMetadata {
 export function freezeMetadata(meta: KeyMetadata): KeyMetadata {
   for (const n in meta.versions) {
     const r = meta.versions[n] as VersionRecord;
-    if (!Object.isFrozen(r)) Object.freeze(r);
+    if (Object.isFrozen(r)) continue;
+    Object.defineProperty(r, TEXT, { value: recordText(r), enumerable: false });
+    Object.freeze(r);
   }
   Object.freeze(meta.versions);
   if (meta.customMetadata !== null && !Object.isFrozen(meta.customMetadata)) Object.freeze(meta.customMetadata);
