@@ -246,10 +246,11 @@ export class AesGcmBarrier implements Storage {
     let shared: (SharedDecoded | undefined)[] | undefined;
     for (const op of ops) {
       keys.push(op.key);
-      // A copy the cache keeps gets memory of its own; one only sealed may share node's pool.
-      written.push(op.type !== 'put' ? null : isUncached(op) ? Buffer.from(op.value) : cacheCopy(op.value));
       const decoded = sharedOf(op);
       if (decoded !== undefined) (shared ??= new Array<SharedDecoded | undefined>(ops.length))[keys.length - 1] = decoded;
+      // A sharedPut's or uncachedPut's bytes are handed over (zeroed once written). Other puts
+      // are copied: a copy the cache keeps gets memory of its own, not a slice of node's pool.
+      written.push(op.type !== 'put' ? null : decoded !== undefined || isUncached(op) ? op.value : cacheCopy(op.value));
     }
     // What the cache may keep: every plaintext but an uncachedPut's (undefined: kept nowhere).
     const cached = ops.some(isUncached) ? written.map((value, i) => (isUncached(ops[i] as BatchOp) ? undefined : value)) : written;

@@ -20,6 +20,13 @@
  * The decoded value lives in the same slot as the bytes, so every write, invalidation, eviction
  * and clear that drops the bytes drops it too: it can never outlive or disagree with them. The
  * value is shared by every reader, so decoders return immutable (frozen) values.
+ *
+ * A write that hands over its decoded value (sharedPut) leaves only that value cached, not the
+ * bytes: a KV v2 write replaces the metadata the previous write of the secret left, so keeping
+ * a private copy of ~300 bytes per write beside the value would only feed the garbage
+ * collector (each copy is an ArrayBuffer of its own, promoted before the secret's next write
+ * drops it). A plain `get` of such an entry misses and reads storage, and the entry it fills
+ * holds bytes again.
  */
 import type { Decoder, SharedDecoded } from '../logical/storage.js';
 
@@ -48,8 +55,11 @@ export interface ReadTicket {
 }
 
 interface Cached {
-  /** null: the key is known to be absent (engine config never written, a secret not yet created). */
-  readonly value: Buffer | null;
+  /**
+   * null: the key is known to be absent (engine config never written, a secret not yet created).
+   * undefined: only `decoded` is kept (a write handed it over with its bytes).
+   */
+  readonly value: Buffer | null | undefined;
   /** Hit since it was last inserted or moved: spared once by eviction. */
   hit: boolean;
   /** The last decoder used on this entry and what it made of `value`. */
@@ -73,7 +83,7 @@ export class ReadCache {
   /** A copy of the cached plaintext, null when the key is known to be absent, undefined when unknown. */
   get(key: string): Buffer | null | undefined {
     const hit = this.entries.get(key);
-    if (hit === undefined) return undefined;
+    if (hit === undefined || hit.value === undefined) return undefined;
     hit.hit = true;
     return hit.value === null ? null : Buffer.from(hit.value);
   }
@@ -86,9 +96,16 @@ export class ReadCache {
   getDecoded<T>(key: string, decode: Decoder<T>): T | null | undefined {
     const hit = this.entries.get(key);
     if (hit === undefined) return undefined;
+    if (hit.value === null) {
+      hit.hit = true;
+      return null;
+    }
+    if (hit.decoder === decode) {
+      hit.hit = true;
+      return hit.decoded as T;
+    }
+    if (hit.value === undefined) return undefined;
     hit.hit = true;
-    if (hit.value === null) return null;
-    if (hit.decoder === decode) return hit.decoded as T;
     const decoded = decode(hit.value);
     hit.decoder = decode;
     hit.decoded = decoded;
@@ -125,7 +142,8 @@ export class ReadCache {
    * succeeded caches what it wrote (write-through: the next write of a secret reads its metadata
    * without storage or a decrypt), but only for a key no other write or invalidation touched
    * while it was in flight, and that appears once in `keys` (the same rule as a read's fill).
-   * A key whose `written` entry is undefined is only dropped.
+   * A key whose `written` entry is undefined is only dropped. A key with a `decoded` entry keeps
+   * that value alone: its written bytes are zeroed like those of a write that is not cached.
    */
   async write<T>(
     keys: readonly string[],
@@ -158,23 +176,25 @@ export class ReadCache {
         this.drop(k);
         const value = written?.[i];
         if (value === undefined) continue;
-        if (ok && mine !== undefined && !mine.stale && n === 0) {
-          this.insert(k, value);
-          const shared = decoded?.[i];
-          if (shared !== undefined && value !== null) this.attachDecoded(k, shared.decoder, shared.value);
-        } else if (value !== null) value.fill(0);
+        const keep = ok && mine !== undefined && !mine.stale && n === 0;
+        const shared = decoded?.[i];
+        if (value !== null && shared !== undefined) {
+          if (keep) this.insertDecoded(k, shared, value.length);
+          value.fill(0);
+        } else if (keep) this.insert(k, value);
+        else if (value !== null) value.fill(0);
       }
     }
   }
 
-  /** Keep `value` as what `decoder` makes of key's cached bytes (they must be what it was made from). */
-  private attachDecoded(key: string, decoder: Decoder<unknown>, value: unknown): void {
-    const hit = this.entries.get(key);
-    if (hit === undefined || hit.value === null) return;
-    hit.decoder = decoder;
-    hit.decoded = value;
-    this.bytes += 2 * hit.value.length - hit.charged;
-    hit.charged = 2 * hit.value.length;
+  /** Cache what a writer decoded from `bytes` plaintext bytes, without the bytes themselves. */
+  private insertDecoded(key: string, shared: SharedDecoded, bytes: number): void {
+    // Counted like an entry holding both the bytes and their parsed form (an estimate).
+    if (!this.admit(bytes)) return;
+    this.drop(key);
+    this.entries.set(key, { value: undefined, hit: false, decoder: shared.decoder, decoded: shared.value, charged: 2 * bytes });
+    this.bytes += 2 * bytes;
+    this.evict(key);
   }
 
   /** Forget keys changed behind the barrier's back (replicated writes applied below it). */
@@ -211,17 +231,23 @@ export class ReadCache {
 
   /** Cache `value` (owned by the cache from now on) for key, then evict down to the limits. */
   private insert(key: string, value: Buffer | null): void {
-    const refused =
-      (this.limits.enabled !== undefined && !this.limits.enabled()) ||
-      (value !== null && value.length > this.limits.maxValueBytes) ||
-      this.limits.maxEntries === 0;
-    if (refused) {
+    if (!this.admit(value?.length ?? 0)) {
       value?.fill(0);
       return;
     }
     this.drop(key);
     this.entries.set(key, { value, hit: false, charged: value?.length ?? 0 });
     this.bytes += value?.length ?? 0;
+    this.evict(key);
+  }
+
+  /** Whether an entry of `bytes` plaintext bytes may be cached at all. */
+  private admit(bytes: number): boolean {
+    return (this.limits.enabled === undefined || this.limits.enabled()) && bytes <= this.limits.maxValueBytes && this.limits.maxEntries > 0;
+  }
+
+  /** Evict down to the limits after inserting `key` (which goes last, and only if it alone is too big). */
+  private evict(key: string): void {
     if (this.withinLimits()) return;
     // Evict down to a low-water mark (1/64 below the limits), so a full cache walks its oldest
     // entries once per many inserts rather than on every one: a Map keeps the slots of deleted

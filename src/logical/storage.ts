@@ -20,7 +20,8 @@ export interface SharedDecoded {
  * A put that also carries `decoded`, the value `decoder` makes of `value` (immutable: frozen,
  * never changed afterwards). Below the barrier's read cache it is kept with the written bytes,
  * so the next shared read of the key with the same decoder does not decode them again (a KV
- * v2 write reads the metadata the previous write left).
+ * v2 write reads the metadata the previous write left). `value` is handed over: the barrier
+ * zeroes it once written, so the caller must not use it again.
  */
 export function sharedPut<T>(key: string, value: Buffer, decoded: T, decoder: Decoder<T>): BatchOp {
   const op: BatchOp & { shared?: SharedDecoded } = { type: 'put', key, value };
@@ -37,7 +38,7 @@ export function sharedJSONPut(key: string, value: object): BatchOp {
  * A put whose value the barrier's read cache does not keep (it still drops what it had): for
  * entries written far more often than they are read back soon, such as a KV v2 version's data,
  * which would otherwise push hot entries out of the cache and feed the garbage collector. The
- * first read caches it as usual.
+ * first read caches it as usual. `value` is handed over as with sharedPut.
  */
 export function uncachedPut(key: string, value: Buffer): BatchOp {
   const op: BatchOp & { uncached?: true } = { type: 'put', key, value };

@@ -114,6 +114,44 @@ test('a sharedJSONPut hands its frozen value to the cache: the next shared read 
   reader.seal();
 });
 
+test('a sharedPut leaves only its decoded value cached: its bytes are zeroed, a plain get reads storage once', async () => {
+  const physical = new MapPhysical();
+  const gets: string[] = [];
+  const read = physical.get.bind(physical);
+  physical.get = async (key: string) => {
+    gets.push(key);
+    return read(key);
+  };
+  const barrier = new AesGcmBarrier(physical);
+  const rootKey = Buffer.alloc(32, 5);
+  await barrier.initialize(rootKey);
+  await barrier.unseal(rootKey);
+  const view = new StorageView(barrier, 'v/');
+  const meta = { n: 1 };
+  const op = sharedJSONPut('m', meta);
+  const bytes = (op as { value: Buffer }).value;
+  await view.batch([op]);
+  assert.ok(bytes.every((b) => b === 0), 'the handed-over bytes are zeroed once written');
+  gets.length = 0;
+  assert.equal(await view.getJSONShared('m'), meta, 'the decoded value is served without storage');
+  assert.deepEqual(gets, []);
+  // A plain read wants bytes the cache no longer has: one storage read, which caches them.
+  assert.equal((await view.get('m'))?.toString(), '{"n":1}');
+  assert.equal((await view.get('m'))?.toString(), '{"n":1}');
+  assert.deepEqual(gets, ['v/m']);
+  // The shared read now decodes those bytes once, to an equal value.
+  const again = await view.getJSONShared('m');
+  assert.deepEqual(again, { n: 1 });
+  assert.equal(await view.getJSONShared('m'), again);
+  assert.deepEqual(gets, ['v/m']);
+  // Another decoder on a decoded-only entry misses too, and reads storage rather than guess.
+  await view.batch([sharedJSONPut('m', { n: 2 })]);
+  gets.length = 0;
+  assert.deepEqual(await view.getShared('m', (b) => b.length), 7);
+  assert.deepEqual(gets, ['v/m']);
+  barrier.seal();
+});
+
 test('an uncachedPut is written and sealed like any put, but only its first read caches it', async () => {
   class CountingPhysical extends MapPhysical {
     gets: string[] = [];
@@ -128,9 +166,11 @@ test('an uncachedPut is written and sealed like any put, but only its first read
   await barrier.initialize(rootKey);
   await barrier.unseal(rootKey);
   const plain = Buffer.from('{"data":{"v":1}}');
-  await barrier.batch([uncachedPut('u', plain), { type: 'put', key: 'c', value: Buffer.from('{"c":1}') }]);
-  assert.equal(plain.toString(), '{"data":{"v":1}}', "the caller's buffer is left as it was");
-  assert.ok(!physical.data.get('u')!.includes(plain), 'stored sealed, not in plaintext');
+  const other = Buffer.from('{"c":1}');
+  await barrier.batch([uncachedPut('u', plain), { type: 'put', key: 'c', value: other }]);
+  assert.ok(plain.every((b) => b === 0), 'an uncachedPut hands its buffer over: zeroed once written');
+  assert.equal(other.toString(), '{"c":1}', "a plain put leaves the caller's buffer as it was");
+  assert.ok(!physical.data.get('u')!.includes(Buffer.from('{"data":{"v":1}}')), 'stored sealed, not in plaintext');
   physical.gets.length = 0;
   assert.equal((await barrier.get('c'))?.toString(), '{"c":1}');
   assert.deepEqual(physical.gets, [], 'a plain put is written through to the cache');

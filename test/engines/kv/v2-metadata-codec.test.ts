@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kvV2Factory } from '../../../src/engines/kv/index.js';
 import { metadataKey, versionKey, type KeyMetadata } from '../../../src/engines/kv/v2/layout.js';
-import { decodeMetadata, decodeSharedMetadata, encodeMetadata } from '../../../src/engines/kv/v2/metadata-codec.js';
+import { decodeMetadata, decodeSharedMetadata, encodeMetadata, versionRecord } from '../../../src/engines/kv/v2/metadata-codec.js';
 import { call, makeHarness } from '../../framework/harness.js';
 
 function sample(versions: number): KeyMetadata {
@@ -19,30 +19,36 @@ function sample(versions: number): KeyMetadata {
     casRequired: true,
     deleteVersionAfter: 3600,
     customMetadata: { owner: 'team "a"', 'cost/center': 'ünïcode ✓' },
-    versions: {},
+    versions: [],
   };
+  const records = [];
   for (let n = 5; n < 5 + versions; n++) {
-    meta.versions[String(n)] = {
-      createdTime: 1_767_225_600_000 + n,
-      deletionTime: n % 3 === 0 ? 1_767_229_200_000 + n : null,
-      destroyed: n % 4 === 0,
-    };
+    records.push(versionRecord(n, 1_767_225_600_000 + n, n % 3 === 0 ? 1_767_229_200_000 + n : null, n % 4 === 0));
   }
-  return meta;
+  return { ...meta, versions: records };
+}
+
+/** The form builds before the compact codec wrote: KeyMetadata as JSON, versions keyed by number. */
+function earlierForm(meta: KeyMetadata): Record<string, unknown> {
+  const versions: Record<string, unknown> = {};
+  for (const r of meta.versions) versions[String(r.version)] = { createdTime: r.createdTime, deletionTime: r.deletionTime, destroyed: r.destroyed };
+  return { ...meta, versions };
 }
 
 test('metadata round-trips through its stored form, records in version order', () => {
   for (const meta of [sample(0), sample(1), sample(10), { ...sample(3), customMetadata: null, casRequired: false }]) {
     const decoded = decodeMetadata(encodeMetadata(meta));
     assert.deepEqual(decoded, meta);
-    assert.deepEqual(Object.keys(decoded.versions), Object.keys(meta.versions));
+    assert.deepEqual(decoded.versions.map((r) => r.version), meta.versions.map((r) => r.version));
+    // The earlier form of the same metadata decodes to the same value.
+    assert.deepEqual(decodeMetadata(Buffer.from(JSON.stringify(earlierForm(meta)))), meta);
   }
 });
 
 test('ten versions fit well inside one SQLite page; the earlier format needed more than twice the bytes', () => {
   const meta = sample(10);
   const compact = encodeMetadata(meta).length;
-  const earlier = Buffer.byteLength(JSON.stringify(meta));
+  const earlier = Buffer.byteLength(JSON.stringify(earlierForm(meta)));
   assert.ok(compact < 600, `compact form is ${compact} bytes`);
   assert.ok(earlier > 2 * compact - 100, `earlier form ${earlier} bytes, compact ${compact}`);
 });
@@ -51,10 +57,12 @@ test('the shared decoding is frozen all the way down; the plain one belongs to t
   const bytes = encodeMetadata(sample(3));
   const shared = decodeSharedMetadata(bytes);
   assert.ok(Object.isFrozen(shared) && Object.isFrozen(shared.versions) && Object.isFrozen(shared.customMetadata));
-  for (const record of Object.values(shared.versions)) assert.ok(Object.isFrozen(record));
+  for (const record of shared.versions) assert.ok(Object.isFrozen(record));
   const own = decodeMetadata(bytes);
-  own.versions['6']!.destroyed = true;
-  assert.equal(own.versions['6']!.destroyed, true);
+  assert.ok(!Object.isFrozen(own) && !Object.isFrozen(own.versions));
+  own.versions = [];
+  own.currentVersion = 99;
+  assert.equal(decodeSharedMetadata(bytes).versions.length, 3);
 });
 
 test('a secret stored in the earlier format reads, and its next write stores the compact form', async () => {
@@ -90,8 +98,8 @@ test('a secret stored in the earlier format reads, and its next write stores the
   assert.ok(Array.isArray(stored.r), 'rewritten in the compact form');
   assert.equal(stored.versions, undefined);
   const after = decodeMetadata(Buffer.from(JSON.stringify(stored)));
-  assert.deepEqual(Object.keys(after.versions), ['1', '2', '3']);
-  assert.equal(after.versions['1']?.destroyed, true);
+  assert.deepEqual(after.versions.map((r) => r.version), [1, 2, 3]);
+  assert.equal(after.versions[0]?.destroyed, true);
   assert.equal(after.createdTime, earlier.createdTime);
   assert.deepEqual(after.customMetadata, { team: 'blue' });
   assert.deepEqual((await call(kv, 'read', 'data/legacy/app', { version: 2 }))?.data?.data, { password: 'two' });

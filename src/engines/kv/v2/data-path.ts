@@ -9,14 +9,16 @@ import { coerce, definePath, type FieldData, type PathHandler } from '../../../f
 import { checkSecretPath, isValidSecretPath } from '../secret-path.js';
 import { isPlainObject, mergePatch } from './json-merge.js';
 import { KvStore, type KeyMetadata, type KvConfig } from './layout.js';
+import { versionRecord } from './metadata-codec.js';
 import {
   addVersion,
   checkCas,
+  findVersion,
   isDeleted,
   isReadable,
   readVersion,
+  replaceVersions,
   versionMetadataResponse,
-  versionRecord,
 } from './versions.js';
 
 const fields = {
@@ -88,7 +90,7 @@ const patchData: PathHandler<typeof fields> = async (_req, f, ctx) => {
   if (patch === undefined) throw new BadRequestError('no data provided');
   const store = new KvStore(ctx.storage);
   const meta = await store.metadata(path);
-  const record = meta === undefined ? undefined : versionRecord(meta, meta.currentVersion);
+  const record = meta === undefined ? undefined : findVersion(meta, meta.currentVersion);
   if (meta === undefined || record === undefined || !isReadable(record, ctx.clock.now())) throw new NotFoundError();
   const config = await store.config();
   checkCas(meta, config, casOption(f));
@@ -105,9 +107,9 @@ const deleteLatest: PathHandler<typeof fields> = async (_req, f, ctx) => {
   const meta = await store.metadata(path);
   if (meta === undefined) return undefined;
   const now = ctx.clock.now();
-  const record = versionRecord(meta, meta.currentVersion);
+  const record = findVersion(meta, meta.currentVersion);
   if (record === undefined || record.destroyed || isDeleted(record, now)) return undefined;
-  record.deletionTime = now;
+  replaceVersions(meta, new Map([[record.version, versionRecord(record.version, record.createdTime, now, false)]]));
   await store.saveMetadata(path, meta);
   return undefined;
 };

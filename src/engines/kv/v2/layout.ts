@@ -15,7 +15,7 @@
 import { sharedPut, uncachedPut, type StorageView } from '../../../logical/storage.js';
 import type { BatchOp } from '../../../storage/physical.js';
 import { sha256Hex as hashHex } from '../../../util/sha256.js';
-import { decodeMetadata, decodeSharedMetadata, encodeMetadata, freezeMetadata } from './metadata-codec.js';
+import { decodeSharedMetadata, encodeMetadata, freezeMetadata } from './metadata-codec.js';
 
 export const CONFIG_KEY = 'config';
 export const METADATA_PREFIX = 'metadata/';
@@ -33,12 +33,19 @@ export interface KvConfig {
 
 export const DEFAULT_CONFIG: KvConfig = { maxVersions: 0, casRequired: false, deleteVersionAfter: 0 };
 
+/**
+ * One version's record. Immutable: made only by `versionRecord` (metadata-codec.ts), which
+ * also renders its stored form once; a change (delete, undelete, destroy) makes a new record.
+ */
 export interface VersionRecord {
+  readonly version: number;
   /** Milliseconds since the epoch. */
-  createdTime: number;
+  readonly createdTime: number;
   /** When the version is (or was) soft-deleted; a future time schedules deletion. */
-  deletionTime: number | null;
-  destroyed: boolean;
+  readonly deletionTime: number | null;
+  readonly destroyed: boolean;
+  /** The record as metadata-codec.ts stores it, rendered when the record is made. */
+  readonly stored: string;
 }
 
 export interface KeyMetadata {
@@ -51,8 +58,8 @@ export interface KeyMetadata {
   casRequired: boolean;
   deleteVersionAfter: number;
   customMetadata: Record<string, string> | null;
-  /** Version number (decimal string) -> record; pruned versions are removed. */
-  versions: Record<string, VersionRecord>;
+  /** Every live version's record, in ascending version order; pruned versions are removed. */
+  versions: readonly VersionRecord[];
 }
 
 export interface VersionData {
@@ -97,7 +104,7 @@ export function newMetadata(now: number): KeyMetadata {
     casRequired: false,
     deleteVersionAfter: 0,
     customMetadata: null,
-    versions: {},
+    versions: [],
   };
 }
 
@@ -193,10 +200,13 @@ export class KvStore {
     }
   }
 
-  /** A secret's metadata, the caller's own to change. */
+  /**
+   * A secret's metadata, the caller's own to change: a shallow copy of the shared value (its
+   * records are immutable and its custom metadata frozen, so changes replace them).
+   */
   async metadata(path: string): Promise<KeyMetadata | undefined> {
-    const raw = await this.storage.get(metadataKey(path));
-    return raw === undefined ? undefined : decodeMetadata(raw);
+    const shared = await this.sharedMetadata(path);
+    return shared === undefined ? undefined : { ...shared };
   }
 
   version(path: string, version: number): Promise<VersionData | undefined> {

@@ -29,22 +29,19 @@ interface CompactMetadata {
 }
 
 /**
- * Each record's stored text after its version number, kept on the record itself (a hidden,
- * non-enumerable property set when the record is frozen: records never change once made, and
- * addVersion carries them over from write to write). Turning their millisecond times into text
- * is most of an encoding's cost (doubles, not small integers, to V8); a side table keyed by
- * record would be a WeakMap of ~100,000 entries that every full GC has to walk.
+ * The one way to make a VersionRecord: frozen, with its stored form rendered now. Records never
+ * change once made and addVersion carries them over from write to write, so an encoding only
+ * joins texts made earlier; turning millisecond times into text (doubles, not small integers,
+ * to V8) was most of an encoding's cost.
  */
-const TEXT = Symbol('stored text');
-
-type TextedRecord = VersionRecord & { readonly [TEXT]?: string };
-
-function recordText(r: VersionRecord): string {
-  return `${r.createdTime},${r.deletionTime === null ? 'null' : r.deletionTime},${r.destroyed ? 1 : 0}]`;
-}
-
-function recordTail(r: TextedRecord): string {
-  return r[TEXT] ?? recordText(r);
+export function versionRecord(version: number, createdTime: number, deletionTime: number | null, destroyed: boolean): VersionRecord {
+  return Object.freeze({
+    version,
+    createdTime,
+    deletionTime,
+    destroyed,
+    stored: `[${version},${createdTime},${deletionTime === null ? 'null' : deletionTime},${destroyed ? 1 : 0}]`,
+  });
 }
 
 /** The stored form. The numbers are integers the engine computed (clock milliseconds, counts). */
@@ -53,21 +50,18 @@ export function encodeMetadata(meta: KeyMetadata): Buffer {
     `{"c":${meta.createdTime},"u":${meta.updatedTime},"cur":${meta.currentVersion},"old":${meta.oldestVersion},` +
     `"max":${meta.maxVersions},"cas":${meta.casRequired ? 'true' : 'false'},"dva":${meta.deleteVersionAfter},` +
     `"cm":${JSON.stringify(meta.customMetadata ?? null)},"r":[`;
-  let sep = '';
-  for (const n in meta.versions) {
-    s += `${sep}[${n},${recordTail(meta.versions[n] as VersionRecord)}`;
-    sep = ',';
-  }
+  const records = meta.versions;
+  for (let i = 0; i < records.length; i++) s += i === 0 ? (records[i] as VersionRecord).stored : `,${(records[i] as VersionRecord).stored}`;
   return Buffer.from(`${s}]}`, 'utf8');
 }
 
 /** The stored bytes as a KeyMetadata the caller owns (either format). */
 export function decodeMetadata(plain: Buffer): KeyMetadata {
-  const raw = JSON.parse(plain.toString('utf8')) as CompactMetadata | KeyMetadata;
-  if (!('r' in raw) || !Array.isArray(raw.r)) return raw as KeyMetadata;
-  const versions: Record<string, VersionRecord> = {};
+  const raw = JSON.parse(plain.toString('utf8')) as CompactMetadata | LegacyMetadata;
+  if (!('r' in raw) || !Array.isArray(raw.r)) return fromLegacy(raw as LegacyMetadata);
+  const versions: VersionRecord[] = [];
   for (const [n, createdTime, deletionTime, destroyed] of raw.r) {
-    versions[String(n)] = { createdTime, deletionTime, destroyed: destroyed === 1 };
+    versions.push(versionRecord(n, createdTime, deletionTime, destroyed === 1));
   }
   return {
     createdTime: raw.c,
@@ -78,21 +72,31 @@ export function decodeMetadata(plain: Buffer): KeyMetadata {
     casRequired: raw.cas,
     deleteVersionAfter: raw.dva,
     customMetadata: raw.cm,
-    versions,
+    versions: sortedByVersion(versions),
   };
 }
 
-/**
- * Freeze a KeyMetadata for sharing through the read cache. Records already frozen (copied from
- * an earlier shared value by addVersion) are skipped: nothing below a record needs freezing.
- */
-export function freezeMetadata(meta: KeyMetadata): KeyMetadata {
-  for (const n in meta.versions) {
-    const r = meta.versions[n] as VersionRecord;
-    if (Object.isFrozen(r)) continue;
-    Object.defineProperty(r, TEXT, { value: recordText(r), enumerable: false });
-    Object.freeze(r);
+/** The form written before this codec: KeyMetadata's fields, versions keyed by decimal number. */
+interface LegacyMetadata extends Omit<KeyMetadata, 'versions'> {
+  versions: Record<string, { createdTime: number; deletionTime: number | null; destroyed: boolean }>;
+}
+
+function fromLegacy(raw: LegacyMetadata): KeyMetadata {
+  const versions = Object.entries(raw.versions).map(([n, r]) => versionRecord(Number(n), r.createdTime, r.deletionTime, r.destroyed));
+  return { ...raw, versions: sortedByVersion(versions) };
+}
+
+function sortedByVersion(records: VersionRecord[]): VersionRecord[] {
+  for (let i = 1; i < records.length; i++) {
+    if ((records[i - 1] as VersionRecord).version >= (records[i] as VersionRecord).version) {
+      return records.sort((a, b) => a.version - b.version);
+    }
   }
+  return records;
+}
+
+/** Freeze a KeyMetadata for sharing through the read cache (its records are frozen already). */
+export function freezeMetadata(meta: KeyMetadata): KeyMetadata {
   Object.freeze(meta.versions);
   if (meta.customMetadata !== null && !Object.isFrozen(meta.customMetadata)) Object.freeze(meta.customMetadata);
   return Object.freeze(meta);

@@ -34,8 +34,8 @@ type MetadataFields = FieldData<typeof fields>;
 
 function renderMetadata(meta: KeyMetadata): Record<string, unknown> {
   const versions: Record<string, unknown> = {};
-  for (const [n, record] of Object.entries(meta.versions)) {
-    versions[n] = {
+  for (const record of meta.versions) {
+    versions[String(record.version)] = {
       created_time: formatTime(record.createdTime),
       deletion_time: record.deletionTime === null ? '' : formatTime(record.deletionTime),
       destroyed: record.destroyed,
@@ -110,7 +110,7 @@ const deleteMetadata: PathHandler<typeof fields> = async (_req, f, ctx) => {
   const store = new KvStore(ctx.storage);
   const meta = await store.metadata(path);
   if (meta === undefined) return undefined;
-  const ops = Object.keys(meta.versions).map((n) => deleteOp(versionKey(path, Number(n))));
+  const ops = meta.versions.map((r) => deleteOp(versionKey(path, r.version)));
   ops.push(deleteOp(metadataKey(path)));
   await store.commit(ops);
   return undefined;

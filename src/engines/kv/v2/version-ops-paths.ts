@@ -8,15 +8,16 @@ import { definePath, type PathDef, type PathHandler } from '../../../framework/i
 import type { BatchOp } from '../../../storage/physical.js';
 import { checkSecretPath } from '../secret-path.js';
 import { deleteOp, KvStore, metadataPutOp, versionKey, type KeyMetadata, type VersionRecord } from './layout.js';
-import { isDeleted, versionRecord } from './versions.js';
+import { versionRecord } from './metadata-codec.js';
+import { findVersion, isDeleted, replaceVersions } from './versions.js';
 
 const fields = {
   path: { type: 'string', description: 'Location of the secret.' },
   versions: { type: 'comma-int-slice', description: 'The versions to act on.' },
 } as const;
 
-/** Change each listed, existing version; returns whether anything changed. */
-type VersionChange = (record: VersionRecord, now: number) => boolean;
+/** The changed record, or undefined when the change does not apply to this one. */
+type VersionChange = (record: VersionRecord, now: number) => VersionRecord | undefined;
 
 function versionOperation(change: VersionChange, destroysData: boolean): PathHandler<typeof fields> {
   return async (_req, f, ctx) => {
@@ -28,36 +29,30 @@ function versionOperation(change: VersionChange, destroysData: boolean): PathHan
     if (meta === undefined) return undefined;
     const now = ctx.clock.now();
     const ops: BatchOp[] = [];
-    let changed = false;
+    const changed = new Map<number, VersionRecord>();
     for (const version of new Set(versions)) {
-      const record = versionRecord(meta, version);
+      const record = findVersion(meta, version);
       if (record === undefined) continue;
-      if (change(record, now)) changed = true;
+      const next = change(record, now);
+      if (next !== undefined) changed.set(version, next);
       if (destroysData) ops.push(deleteOp(versionKey(path, version)));
     }
-    if (changed) ops.push(metadataPutOp(path, meta));
+    if (changed.size > 0) {
+      replaceVersions(meta, changed);
+      ops.push(metadataPutOp(path, meta));
+    }
     if (ops.length > 0) await store.commit(ops);
     return undefined;
   };
 }
 
-const softDelete: VersionChange = (record, now) => {
-  if (record.destroyed || isDeleted(record, now)) return false;
-  record.deletionTime = now;
-  return true;
-};
+const softDelete: VersionChange = (r, now) =>
+  r.destroyed || isDeleted(r, now) ? undefined : versionRecord(r.version, r.createdTime, now, r.destroyed);
 
-const undelete: VersionChange = (record) => {
-  if (record.destroyed || record.deletionTime === null) return false;
-  record.deletionTime = null;
-  return true;
-};
+const undelete: VersionChange = (r) =>
+  r.destroyed || r.deletionTime === null ? undefined : versionRecord(r.version, r.createdTime, null, r.destroyed);
 
-const destroy: VersionChange = (record) => {
-  if (record.destroyed) return false;
-  record.destroyed = true;
-  return true;
-};
+const destroy: VersionChange = (r) => (r.destroyed ? undefined : versionRecord(r.version, r.createdTime, r.deletionTime, true));
 
 export const deletePath = definePath({
   pattern: 'delete/(?<path>.*)',

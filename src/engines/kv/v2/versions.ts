@@ -18,6 +18,7 @@ import {
   type VersionRecord,
   type KvStore,
 } from './layout.js';
+import { versionRecord } from './metadata-codec.js';
 
 export function effectiveMaxVersions(meta: KeyMetadata, config: KvConfig): number {
   if (meta.maxVersions > 0) return meta.maxVersions;
@@ -41,8 +42,24 @@ export function isReadable(record: VersionRecord, now: number): boolean {
   return !record.destroyed && !isDeleted(record, now);
 }
 
-export function versionRecord(meta: KeyMetadata, version: number): VersionRecord | undefined {
-  return Object.prototype.hasOwnProperty.call(meta.versions, String(version)) ? meta.versions[String(version)] : undefined;
+/** The record of a live version (records are in ascending version order). */
+export function findVersion(meta: KeyMetadata, version: number): VersionRecord | undefined {
+  const records = meta.versions;
+  let lo = 0;
+  let hi = records.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const r = records[mid] as VersionRecord;
+    if (r.version === version) return r;
+    if (r.version < version) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+/** Replace the records of the same versions in `meta` (an owned copy, not the shared one). */
+export function replaceVersions(meta: KeyMetadata, changed: ReadonlyMap<number, VersionRecord>): void {
+  meta.versions = meta.versions.map((r) => changed.get(r.version) ?? r);
 }
 
 /** The per-version metadata block of data, subkeys and write responses. */
@@ -93,21 +110,17 @@ export function addVersion(
   const versionsAt = versionKeyPrefix(path);
   const version = base.currentVersion + 1;
   const deleteAfter = effectiveDeleteAfter(base, config);
-  const record: VersionRecord = {
-    createdTime: now,
-    deletionTime: deleteAfter > 0 ? now + deleteAfter * 1000 : null,
-    destroyed: false,
-  };
+  const record = versionRecord(version, now, deleteAfter > 0 ? now + deleteAfter * 1000 : null, false);
   // Not kept by the read cache: a version is read back far less often than it is written.
   const ops: BatchOp[] = [versionPutOp(versionsAt + String(version), data)];
   const cutoff = version - effectiveMaxVersions(base, config);
-  // A new versions map: the records kept are shared with `existing` (never changed, only dropped).
-  const versions: Record<string, VersionRecord> = {};
-  for (const key in base.versions) {
-    if (Number(key) <= cutoff) ops.push(deleteOp(versionsAt + key));
-    else versions[key] = base.versions[key] as VersionRecord;
+  // A new records array: the records kept are shared with `existing` (never changed, only dropped).
+  const versions: VersionRecord[] = [];
+  for (const kept of base.versions) {
+    if (kept.version <= cutoff) ops.push(deleteOp(versionsAt + String(kept.version)));
+    else versions.push(kept);
   }
-  versions[String(version)] = record;
+  versions.push(record);
   const meta: KeyMetadata = {
     ...base,
     currentVersion: version,
@@ -135,7 +148,7 @@ export async function readVersion(
   const meta = await store.sharedMetadata(path);
   if (meta === undefined) return undefined;
   const version = requested === 0 ? meta.currentVersion : requested;
-  const record = versionRecord(meta, version);
+  const record = findVersion(meta, version);
   if (record === undefined) return undefined;
   const stored = isReadable(record, now) ? await store.sharedVersion(path, version) : undefined;
   return { metadata: versionMetadataResponse(meta, version, record), data: stored?.data };
