@@ -86,6 +86,8 @@ export function decodeJSONObject(body: Buffer): Record<string, unknown> {
  * Content-Type says so and the body does not start (after whitespace) like a JSON object or array.
  */
 export function isFormBody(contentType: string | undefined, body: Buffer): boolean {
+  // The usual answer without parsing the header: no Content-Type, or the one JSON clients send.
+  if (contentType === undefined || contentType === 'application/json') return false;
   if (mediaType(contentType) !== 'application/x-www-form-urlencoded') return false;
   for (const c of body.subarray(0, 512)) {
     if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;

@@ -97,7 +97,7 @@ export interface NewVersion {
 /**
  * Add a version holding data, pruning versions beyond max_versions. Does not write. `existing`
  * is left as it is (it may be the shared, frozen decoded entry): the answer's metadata is a new
- * object with its own versions map; version records are never changed, only added or dropped.
+ * object with its own records array; version records are never changed, only added or dropped.
  */
 export function addVersion(
   path: string,
@@ -121,11 +121,16 @@ export function addVersion(
     else versions.push(kept);
   }
   versions.push(record);
+  // Field by field rather than spread: copying a frozen object by spread takes V8's slow path.
   const meta: KeyMetadata = {
-    ...base,
-    currentVersion: version,
+    createdTime: base.createdTime,
     updatedTime: now,
+    currentVersion: version,
     oldestVersion: cutoff > 0 ? Math.max(base.oldestVersion, cutoff + 1) : base.oldestVersion,
+    maxVersions: base.maxVersions,
+    casRequired: base.casRequired,
+    deleteVersionAfter: base.deleteVersionAfter,
+    customMetadata: base.customMetadata,
     versions,
   };
   // Frozen from here on: the read cache shares it with the next reader.
