@@ -11,6 +11,7 @@ import { sqliteRawGrouped, sqliteRawSingle } from './sqlite-raw.js';
 import { tokenLookupSelf } from './token-lookup.js';
 import { transitEncrypt } from './transit.js';
 import type { Scenario } from './types.js';
+import { writeFloor } from './write-floor.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   httpBaseline,
@@ -24,6 +25,7 @@ export const SCENARIOS: readonly Scenario[] = [
   kvReadMany,
   sqliteRawSingle,
   sqliteRawGrouped,
+  writeFloor,
   kvWrite,
   leaseCreateFew,
   leaseCreate100k,
@@ -40,12 +42,14 @@ export function selectScenarios(only: readonly string[]): Scenario[] {
   const unknown = only.filter((n) => !known.has(n));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
   const wanted = new Set(only);
-  // A baseline may itself have one: follow the chain.
+  // A baseline may itself have one: follow the chain (and companions, for their context).
   for (let added = true; added; ) {
     added = false;
     for (const s of SCENARIOS) {
-      if (wanted.has(s.name) && s.baseline !== undefined && !wanted.has(s.baseline)) {
-        wanted.add(s.baseline);
+      if (!wanted.has(s.name)) continue;
+      for (const other of [...(s.baseline === undefined ? [] : [s.baseline]), ...(s.companions ?? [])]) {
+        if (wanted.has(other)) continue;
+        wanted.add(other);
         added = true;
       }
     }

@@ -13,6 +13,8 @@ export const WRITE_KEYS = 10_000;
 export const kvWrite: Scenario = {
   name: 'kv-write-sqlite',
   baseline: 'sqlite-raw-grouped',
+  /** Run with it: the p99 a bare server gets at the target rate on this host (write-floor.ts). */
+  companions: ['write-floor'],
   async run(ctx) {
     const server = await startSqliteServer();
     try {

@@ -73,6 +73,8 @@ export interface Scenario {
   readonly name: string;
   /** Scenario whose median throughput this one is divided by (same run). */
   readonly baseline?: string;
+  /** Scenarios selected with this one (by --only) for context, though not divided by. */
+  readonly companions?: readonly string[];
   run(ctx: BenchContext): Promise<ScenarioResult>;
   /**
    * The issue-8 target, judged against this run's figures (and its baseline's); undefined when
