@@ -10,9 +10,11 @@
  * read from storage holds a ticket for its key, which such a write marks stale. Writes to other
  * keys do not matter, so a steady write load does not keep unrelated keys (tokens, engine
  * config) out of the cache. Every write drops its keys when it starts; when it ends it drops
- * them again or, if it succeeded and nothing else touched the key meanwhile, caches the plaintext
- * it wrote (write-through: a KV v2 write reads the secret's metadata the previous write left),
- * except for keys the writer asked not to cache (uncachedPut).
+ * them again or, if it succeeded and nothing else touched the key meanwhile (no other write of
+ * it in flight, and its epoch unchanged: every write's end, invalidation and clear bumps the
+ * epoch of a key being written), caches the plaintext it wrote (write-through: a KV v2 write
+ * reads the secret's metadata the previous write left), except for keys the writer asked not to
+ * cache (uncachedPut).
  * The cache is cleared (and its buffers zeroed) on seal.
  *
  * Decoded forms: `getDecoded` keeps, next to an entry's bytes, the value one decoder made of
@@ -69,12 +71,19 @@ interface Cached {
   charged: number;
 }
 
+/** The writes in flight on one key. */
+interface WriteState {
+  inFlight: number;
+  /** Bumped when a write of the key ends and when the key is invalidated or the cache cleared. */
+  epoch: number;
+}
+
 export class ReadCache {
   /** Map order is insertion order: eviction starts at the first (oldest) key. */
   private readonly entries = new Map<string, Cached>();
   private bytes = 0;
-  /** Keys with writes in flight, and how many. */
-  private readonly writing = new Map<string, number>();
+  /** Keys with writes in flight. */
+  private readonly writing = new Map<string, WriteState>();
   /** Reads from storage in flight, by key. */
   private readonly reading = new Map<string, Set<ReadTicket>>();
 
@@ -152,12 +161,19 @@ export class ReadCache {
     /** Per key, what a decoder makes of its written bytes, when the writer has it already (kept with them). */
     decoded?: readonly (SharedDecoded | undefined)[],
   ): Promise<T> {
-    const own: (ReadTicket | undefined)[] = [];
+    // Per key, its state's epoch when this write started: a change means another write of the
+    // key ended (or the key was invalidated) meanwhile.
+    const epochs: number[] = [];
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i] as string;
-      this.writing.set(k, (this.writing.get(k) ?? 0) + 1);
+      let state = this.writing.get(k);
+      if (state === undefined) {
+        state = { inFlight: 0, epoch: 0 };
+        this.writing.set(k, state);
+      }
+      state.inFlight++;
+      epochs.push(state.epoch);
       this.drop(k);
-      own.push(written?.[i] !== undefined ? this.ticket(k) : undefined);
     }
     let ok = false;
     try {
@@ -167,16 +183,17 @@ export class ReadCache {
     } finally {
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i] as string;
-        const n = (this.writing.get(k) ?? 1) - 1;
-        if (n === 0) this.writing.delete(k);
-        else this.writing.set(k, n);
-        const mine = own[i];
-        if (mine !== undefined) this.endTicket(mine);
+        // Present: this write counted itself in at the start (a duplicate key ends here twice).
+        const state = this.writing.get(k) as WriteState;
+        const alone = state.inFlight === 1 && state.epoch === epochs[i];
+        state.inFlight--;
+        state.epoch++;
+        if (state.inFlight === 0) this.writing.delete(k);
         this.markStale(k);
         this.drop(k);
         const value = written?.[i];
         if (value === undefined) continue;
-        const keep = ok && mine !== undefined && !mine.stale && n === 0;
+        const keep = ok && alone;
         const shared = decoded?.[i];
         if (value !== null && shared !== undefined) {
           if (keep) this.insertDecoded(k, shared, value.length);
@@ -200,6 +217,8 @@ export class ReadCache {
   /** Forget keys changed behind the barrier's back (replicated writes applied below it). */
   invalidate(keys: Iterable<string>): void {
     for (const k of keys) {
+      const state = this.writing.get(k);
+      if (state !== undefined) state.epoch++;
       this.markStale(k);
       this.drop(k);
     }
@@ -208,6 +227,7 @@ export class ReadCache {
   /** Forget and zero everything (seal, HA role change); reads in flight cache nothing. */
   clear(): void {
     for (const set of this.reading.values()) for (const t of set) t.stale = true;
+    for (const state of this.writing.values()) state.epoch++;
     for (const entry of this.entries.values()) entry.value?.fill(0);
     this.entries.clear();
     this.bytes = 0;
