@@ -86,10 +86,18 @@ function flattenHeaders(msg: IncomingMessage): Record<string, string> {
   const headers = msg.headers;
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || TOKEN_HEADERS.has(name)) continue;
+    if (value === undefined || (TOKEN_HEADERS.has(name) && !isClientCredentials(name, value))) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
+}
+
+/**
+ * An Authorization header that is not a Bearer token carries no Vault token: an OIDC provider's
+ * client authenticating with Basic credentials (client_secret_basic). It reaches the backend.
+ */
+function isClientCredentials(name: string, value: string | string[]): boolean {
+  return name === 'authorization' && typeof value === 'string' && !/^bearer(\s|$)/i.test(value.trim());
 }
 
 /** X-Vault-Token, else "Authorization: Bearer <token>". */

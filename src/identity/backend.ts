@@ -13,6 +13,9 @@ import type { IdentityStore } from './identity-store.js';
 import { lookupPaths } from './lookup-paths.js';
 import { OidcStore } from './oidc/oidc-store.js';
 import { type OidcEnvironment, oidcPaths } from './oidc/oidc-paths.js';
+import { providerFlowPaths } from './oidc/provider-flow.js';
+import { providerConfigPaths } from './oidc/provider-paths.js';
+import { ProviderStore } from './oidc/provider-store.js';
 
 export const IDENTITY_MOUNT_PATH = 'identity/';
 export const IDENTITY_TYPE = 'identity';
@@ -23,15 +26,19 @@ The identity store keeps entities (the clients Vault knows), their aliases on au
 methods, and groups of entities. Policies attached to an entity or to its groups apply
 to every token of that entity, in addition to the token's own policies.
 Under oidc/ it issues signed OIDC identity tokens for entities, with the
-discovery documents verifiers need.
+discovery documents verifiers need, and acts as an OIDC provider
+(authorization-code flow) for client applications.
 `;
 
-/** How often the primary checks for named keys due to rotate (and retired keys to drop). */
+/**
+ * How often the primary checks for named keys due to rotate (and retired keys to drop), and
+ * drops expired provider authorization codes and access tokens.
+ */
 export const OIDC_ROTATION_CHECK_MS = 30_000;
 
 /** The path table (built per store: handlers close over it). */
 export function identityPaths(store: IdentityStore, ctx: BackendContext, oidc: OidcEnvironment): PathDef[] {
-  return [...entityPaths(store), ...aliasPaths(store), ...groupPaths(store), ...lookupPaths(store), ...oidcPaths(store, ctx, oidc)];
+  return [...entityPaths(store), ...aliasPaths(store), ...groupPaths(store), ...lookupPaths(store), ...oidcPaths(store, ctx, oidc), ...providerConfigPaths(ctx, oidc), ...providerFlowPaths(store, ctx, oidc)];
 }
 
 export function createIdentityBackend(store: IdentityStore, ctx: BackendContext, oidc: OidcEnvironment): LogicalBackend {
@@ -42,16 +49,19 @@ export function createIdentityBackend(store: IdentityStore, ctx: BackendContext,
     {
       paths: identityPaths(store, ctx, oidc),
       help: IDENTITY_HELP,
-      // OIDC discovery is for verifiers, who hold no Vault token.
-      specialPaths: { unauthenticated: ['oidc/.well-known/*'] },
+      // OIDC discovery is for verifiers, who hold no Vault token; a provider's token and
+      // userinfo endpoints authenticate clients and access tokens themselves.
+      specialPaths: { unauthenticated: ['oidc/.well-known/*', 'oidc/provider/+/.well-known/*', 'oidc/provider/+/token', 'oidc/provider/+/userinfo'] },
       // Named keys rotate on the node that writes the mount's storage (a secondary gets the result by replication).
       initialize: async (c) => {
         const keys = new OidcStore(c.storage);
+        const provider = new ProviderStore(c.storage);
         let running = true;
         let cancel: (() => void) | undefined;
         const arm = (): void => {
           cancel = c.clock.setTimer(OIDC_ROTATION_CHECK_MS, () => {
-            const pass = followsPrimary(c) ? Promise.resolve() : keys.rotateDue(c.clock.now());
+            const at = c.clock.now();
+            const pass = followsPrimary(c) ? Promise.resolve() : Promise.all([keys.rotateDue(at), provider.sweep(at)]);
             void pass.catch(() => undefined).finally(() => {
               if (running) arm();
             });

@@ -29,6 +29,8 @@ export interface CallerAuth {
   readonly root: boolean;
   readonly tokenType: 'service' | 'batch';
   readonly orphan: boolean;
+  /** When the caller's token was issued, ms since the epoch (an OIDC provider's auth_time). */
+  readonly issuedAt?: number;
   /**
    * Key of the caller's cubbyhole. Local to this cluster (cubbyhole is a local mount and is
    * never forwarded); dropped from the auth context a secondary forwards.

@@ -20,8 +20,12 @@ import type { EnsureAliasRequest, EnsureAliasResponse, ForwardRequest, ForwardRe
 export const STALE_READ_WARNING =
   'the write was forwarded to the primary and succeeded, but this secondary has not applied it yet; a read here may return stale data';
 
-/** Headers a primary needs to see (others, like the token, stay on the secondary). */
-const FORWARDED_HEADERS = ['x-vault-wrap-format', 'x-vault-request', 'user-agent'];
+/**
+ * Headers a primary needs to see (others, like the token, stay on the secondary). A request's
+ * `authorization` is only ever an OIDC client's Basic credentials (a Bearer token is taken out
+ * when the request is parsed), which the provider's token endpoint checks on the primary.
+ */
+const FORWARDED_HEADERS = ['x-vault-wrap-format', 'x-vault-request', 'user-agent', 'authorization'];
 
 const OPERATIONS: readonly Operation[] = ['read', 'create', 'update', 'patch', 'delete', 'list'];
 
@@ -134,6 +138,7 @@ function parseForwarded(body: ForwardRequest): { req: Request; auth: CallerAuth 
     root: a['root'] === true,
     tokenType: a['tokenType'] === 'batch' ? 'batch' : 'service',
     orphan: a['orphan'] === true,
+    ...(typeof a['issuedAt'] === 'number' ? { issuedAt: a['issuedAt'] } : {}),
     // The cubbyhole is local to the secondary; a forwarded request has none here.
     cubbyholeId: '',
   };

@@ -19,6 +19,7 @@ export function callerFromEntry(entry: TokenEntry, identityPolicies: readonly st
     root: isRootEntry(entry),
     tokenType: entry.type,
     orphan: entry.orphan,
+    issuedAt: entry.creationTime,
     cubbyholeId: entry.cubbyholeId,
   };
 }

@@ -11,6 +11,7 @@ import { randomBase62 } from '../../util/random.js';
 import type { IdentityStore } from '../identity-store.js';
 import { checkTemplate, renderClaims } from './claims-template.js';
 import { type NamedKey, OidcStore } from './oidc-store.js';
+import { ProviderStore } from './provider-store.js';
 import { ALGORITHMS, decodeJwt, isAlgorithm, signJwt, verifyJwt } from './signing-keys.js';
 
 const NAME = '(?<name>\\w(?:[\\w.-]*\\w)?)';
@@ -19,18 +20,19 @@ const MIN_ROTATION_PERIOD = 60;
 /** Clock skew tolerated when checking exp and nbf. */
 const CLOCK_LEEWAY_SECONDS = 60;
 /** Where the issuer's endpoints live below its base URL (root namespace). */
-const ISSUER_PATH = '/v1/identity/oidc';
+export const ISSUER_PATH = '/v1/identity/oidc';
 
 /** Base URL of the cluster (api_addr): the issuer when none is configured. */
 export interface OidcEnvironment {
   readonly apiAddr: () => string;
 }
 
-function raw(body: unknown, cacheControl?: string): Response {
+export function raw(body: unknown, cacheControl?: string): Response {
   return { raw: { status: 200, body, contentType: 'application/json' }, ...(cacheControl !== undefined ? { headers: { 'Cache-Control': cacheControl } } : {}) };
 }
 
-function checkIssuer(issuer: string): void {
+/** An issuer setting: '' or a bare scheme://host[:port] URL. */
+export function checkIssuer(issuer: string): void {
   if (issuer === '') return;
   let url: URL;
   try {
@@ -46,6 +48,7 @@ function checkIssuer(issuer: string): void {
 
 export function oidcPaths(identity: IdentityStore, ctx: BackendContext, env: OidcEnvironment): PathDef[] {
   const store = new OidcStore(ctx.storage);
+  const providers = new ProviderStore(ctx.storage);
   const now = (): number => ctx.clock.now();
   const issuer = async (): Promise<string> => {
     const configured = (await store.config()).issuer;
@@ -96,6 +99,8 @@ export function oidcPaths(identity: IdentityStore, ctx: BackendContext, env: Oid
           const name = f.get('name');
           const users = await store.rolesUsing(name);
           if (users.length > 0) throw new BadRequestError(`unable to delete key "${name}" because it is currently referenced by these roles: ${users.sort().join(', ')}`);
+          const clients = await providers.clientsWhere((c) => c.key === name);
+          if (clients.length > 0) throw new BadRequestError(`unable to delete key "${name}" because it is currently referenced by these clients: ${clients.join(', ')}`);
           await store.deleteKey(name);
           return undefined;
         },

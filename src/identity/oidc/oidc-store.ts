@@ -123,6 +123,12 @@ export class OidcStore {
     }
   }
 
+  /** Create the key with `settings` unless it exists (the `default` key clients sign with is made on first use). */
+  async ensureKey(name: string, settings: KeySettings, now: number): Promise<void> {
+    if ((await this.key(name)) !== undefined) return;
+    await this.writeKey(name, async (old) => (old === undefined ? settings : { algorithm: old.algorithm, rotationPeriod: old.rotationPeriod, verificationTtl: old.verificationTtl, allowedClientIds: old.allowedClientIds }), now);
+  }
+
   deleteKey(name: string): Promise<void> {
     return this.keyLocks.run(name, () => this.storage.delete(KEY_PREFIX + name));
   }
@@ -148,6 +154,23 @@ export class OidcStore {
     const out: string[] = [];
     for (const name of await this.roleNames()) if ((await this.role(name))?.key === keyName) out.push(name);
     return out;
+  }
+
+  /**
+   * The public keys of the named keys only (signing, next, unexpired retired; each once) and
+   * when that set next changes (ms since the epoch): what a provider's JWKS publishes.
+   */
+  async publicKeysOf(names: readonly string[], now: number): Promise<{ keys: PublicJwk[]; changes: number }> {
+    const keys = new Map<string, PublicJwk>();
+    let changes = Number.POSITIVE_INFINITY;
+    for (const name of new Set(names)) {
+      const key = await this.key(name);
+      if (key === undefined) continue;
+      for (const jwk of [key.signing.publicJwk, key.next.publicJwk]) keys.set(jwk.kid, jwk);
+      for (const r of key.retired) if (r.expires > now) keys.set(r.jwk.kid, r.jwk);
+      changes = Math.min(changes, key.nextRotation, ...key.retired.filter((r) => r.expires > now).map((r) => r.expires));
+    }
+    return { keys: [...keys.values()], changes };
   }
 
   /** Every public key a verifier may need now: signing, next and unexpired retired keys of every named key. */
