@@ -9,8 +9,8 @@
 import { fileURLToPath } from 'node:url';
 import { spawnNode } from '../lib/child.js';
 import { KV_WRITE_BODY, kvDataPath } from '../lib/payload.js';
-import { WRITE_KEYS } from './kv-write.js';
-import { failureNotes, measureLoad } from './repeat.js';
+import { WRITE_KEYS, WRITE_RUN_SECONDS } from './kv-write.js';
+import { failureNotes, measureLoad, runLengthNotes } from './repeat.js';
 import type { Scenario } from './types.js';
 
 const SERVER = fileURLToPath(new URL('../lib/baseline-server.js', import.meta.url));
@@ -24,15 +24,23 @@ export const writeFloor: Scenario = {
   async run(ctx) {
     const child = await spawnNode(SERVER, { args: [String(ANSWER_BYTES), String(WORK_US)], ready: /baseline listening (\d+)/, timeoutMs: 10_000 });
     try {
-      const { runs, median } = await measureLoad(ctx, 'write-floor', child, {
+      const target = {
         url: `http://127.0.0.1:${child.ready[0]!}`,
         path: kvDataPath('app/w{i}'),
         method: 'POST',
         headers: { 'X-Vault-Token': 'root', 'Content-Type': 'application/json' },
         body: KV_WRITE_BODY,
         keyCount: WRITE_KEYS,
-      });
-      return { name: this.name, title: `bare node:http, ${WORK_US} µs of fixed CPU work per POST, 64 connections`, runs, median, notes: failureNotes(runs) };
+        measuredSeconds: WRITE_RUN_SECONDS,
+      } as const;
+      const { runs, median } = await measureLoad(ctx, 'write-floor', child, target);
+      return {
+        name: this.name,
+        title: `bare node:http, ${WORK_US} µs of fixed CPU work per POST, 64 connections`,
+        runs,
+        median,
+        notes: [...runLengthNotes(ctx.settings, target), ...failureNotes(runs)],
+      };
     } finally {
       await child.stop();
     }
