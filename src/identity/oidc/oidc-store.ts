@@ -175,14 +175,7 @@ export class OidcStore {
 
   /** Every public key a verifier may need now: signing, next and unexpired retired keys of every named key. */
   async publicKeys(now: number): Promise<PublicJwk[]> {
-    const out: PublicJwk[] = [];
-    for (const name of await this.keyNames()) {
-      const key = await this.key(name);
-      if (key === undefined) continue;
-      out.push(key.signing.publicJwk, key.next.publicJwk);
-      for (const r of key.retired) if (r.expires > now) out.push(r.jwk);
-    }
-    return out;
+    return (await this.publicKeysOf(await this.keyNames(), now)).keys;
   }
 }
 

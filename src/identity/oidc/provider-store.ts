@@ -14,9 +14,9 @@
  * The `default` provider and the `allow_all` assignment are built in: they exist without a
  * record (a stored `default` record holds the operator's changes to it).
  */
-import { createHash } from 'node:crypto';
 import type { StorageView } from '../../logical/storage.js';
 import { KeyedMutex } from '../../util/keyed-mutex.js';
+import { sha256Hex } from '../../util/sha256.js';
 
 const SCOPE_PREFIX = 'oidc/scope/';
 const ASSIGNMENT_PREFIX = 'oidc/assignment/';
@@ -91,7 +91,7 @@ const BUILT_IN_PROVIDER: OidcProvider = { issuer: '', allowedClientIds: ['*'], s
 const BUILT_IN_ASSIGNMENT: OidcAssignment = { entityIds: ['*'], groupIds: ['*'] };
 
 function secretHash(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return sha256Hex(value);
 }
 
 export class ProviderStore {
