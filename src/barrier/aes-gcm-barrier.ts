@@ -252,7 +252,8 @@ export class AesGcmBarrier implements Storage {
       // are copied: a copy the cache keeps gets memory of its own, not a slice of node's pool.
       written.push(op.type !== 'put' ? null : decoded !== undefined || isUncached(op) ? op.value : cacheCopy(op.value));
     }
-    // What the cache may keep: every plaintext but an uncachedPut's (undefined: kept nowhere).
+    // What the cache may keep: every plaintext but an uncachedPut's, and no absence for an
+    // uncachedDelete (undefined: the key is only dropped).
     const cached = ops.some(isUncached) ? written.map((value, i) => (isUncached(ops[i] as BatchOp) ? undefined : value)) : written;
     this.writesInFlight++;
     try {

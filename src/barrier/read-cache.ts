@@ -14,7 +14,7 @@
  * it in flight, and its epoch unchanged: every write's end, invalidation and clear bumps the
  * epoch of a key being written), caches the plaintext it wrote (write-through: a KV v2 write
  * reads the secret's metadata the previous write left), except for keys the writer asked not to
- * cache (uncachedPut).
+ * cache (uncachedPut, uncachedDelete).
  * The cache is cleared (and its buffers zeroed) on seal.
  *
  * Decoded forms: `getDecoded` keeps, next to an entry's bytes, the value one decoder made of

@@ -46,7 +46,19 @@ export function uncachedPut(key: string, value: Buffer): BatchOp {
   return op;
 }
 
-/** Whether a put was made by uncachedPut. */
+/**
+ * A delete whose absence the barrier's read cache does not remember (it still drops what it
+ * had): for keys nobody reads once deleted, such as a pruned KV v2 version. Remembered, each
+ * would take a cache slot and old-generation memory until evicted (a steady KV write load
+ * prunes one version per write).
+ */
+export function uncachedDelete(key: string): BatchOp {
+  const op: BatchOp & { uncached?: true } = { type: 'delete', key };
+  op.uncached = true;
+  return op;
+}
+
+/** Whether an op was made by uncachedPut or uncachedDelete. */
 export function isUncached(op: BatchOp): boolean {
   return (op as { uncached?: true }).uncached === true;
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AesGcmBarrier } from '../../src/barrier/aes-gcm-barrier.js';
 import { ReadCache } from '../../src/barrier/read-cache.js';
-import { StorageView, frozenJSON, sharedJSONPut, uncachedPut } from '../../src/logical/storage.js';
+import { StorageView, frozenJSON, sharedJSONPut, uncachedDelete, uncachedPut } from '../../src/logical/storage.js';
 import { MapPhysical } from './map-physical.js';
 
 async function open() {
@@ -180,5 +180,34 @@ test('an uncachedPut is written and sealed like any put, but only its first read
   // Overwriting a cached key with an uncachedPut drops the old cached value.
   await barrier.batch([uncachedPut('c', Buffer.from('{"c":2}'))]);
   assert.equal((await barrier.get('c'))?.toString(), '{"c":2}');
+  barrier.seal();
+});
+
+test('an uncachedDelete drops the cached value but does not remember the key as absent', async () => {
+  class CountingPhysical extends MapPhysical {
+    gets: string[] = [];
+    override async get(key: string): Promise<Buffer | undefined> {
+      this.gets.push(key);
+      return super.get(key);
+    }
+  }
+  const physical = new CountingPhysical();
+  const barrier = new AesGcmBarrier(physical);
+  const rootKey = Buffer.alloc(32, 5);
+  await barrier.initialize(rootKey);
+  await barrier.unseal(rootKey);
+  await barrier.batch([
+    { type: 'put', key: 'pruned', value: Buffer.from('1') },
+    { type: 'put', key: 'deleted', value: Buffer.from('2') },
+  ]);
+  assert.equal((await barrier.get('pruned'))?.toString(), '1');
+  physical.gets.length = 0;
+  await barrier.batch([uncachedDelete('pruned'), { type: 'delete', key: 'deleted' }]);
+  assert.equal(physical.data.has('pruned'), false, 'deleted from storage like any delete');
+  assert.equal(await barrier.get('deleted'), undefined);
+  assert.deepEqual(physical.gets, [], 'a plain delete leaves the key cached as absent');
+  assert.equal(await barrier.get('pruned'), undefined);
+  assert.equal(await barrier.get('pruned'), undefined);
+  assert.deepEqual(physical.gets, ['pruned'], 'the uncached delete left nothing cached; its first read caches the absence');
   barrier.seal();
 });

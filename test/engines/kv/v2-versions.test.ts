@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { BadRequestError } from '../../../src/errors.js';
 import { kvV2Factory } from '../../../src/engines/kv/index.js';
 import { call, makeHarness } from '../../framework/harness.js';
+import { addVersion } from '../../../src/engines/kv/v2/versions.js';
+import { DEFAULT_CONFIG, versionKey } from '../../../src/engines/kv/v2/layout.js';
+import { isUncached } from '../../../src/logical/storage.js';
 
 function setup() {
   const h = makeHarness({ type: 'kv-v2' });
@@ -93,6 +96,18 @@ test('max_versions prunes the oldest versions on write (engine default 10)', asy
   await call(kv, 'update', 'config', { max_versions: 3 });
   await writeVersions(kv, 'cfg', 5);
   assert.deepEqual(Object.keys((await metadata(kv, 'cfg')).versions), ['3', '4', '5']);
+});
+
+test('a write prunes with deletes the read cache does not remember: nothing reads a pruned version', () => {
+  let meta = addVersion('p', undefined, { ...DEFAULT_CONFIG, maxVersions: 2 }, { i: 1 }, 1000).meta;
+  meta = addVersion('p', meta, { ...DEFAULT_CONFIG, maxVersions: 2 }, { i: 2 }, 2000).meta;
+  const third = addVersion('p', meta, { ...DEFAULT_CONFIG, maxVersions: 2 }, { i: 3 }, 3000);
+  const deletes = third.ops.filter((op) => op.type === 'delete');
+  assert.deepEqual(deletes.map((op) => op.key), [versionKey('p', 1)]);
+  assert.ok(deletes.every(isUncached));
+  assert.deepEqual(third.meta.versions.map((r) => r.version), [2, 3]);
+  // Each record's stored text is the compact record, rendered once.
+  assert.deepEqual(third.meta.versions.map((r) => r.stored), ['[2,2000,null,0]', '[3,3000,null,0]']);
 });
 
 test('delete_version_after schedules deletion; reads honour it via the clock', async () => {

@@ -12,7 +12,7 @@
  * "a/"; version data hangs off a fixed-length digest of the path, so no path can reach into
  * another path's versions whatever characters it contains.
  */
-import { sharedPut, uncachedPut, type StorageView } from '../../../logical/storage.js';
+import { sharedPut, uncachedDelete, uncachedPut, type StorageView } from '../../../logical/storage.js';
 import type { BatchOp } from '../../../storage/physical.js';
 import { sha256Hex as hashHex } from '../../../util/sha256.js';
 import { decodeSharedMetadata, encodeMetadata, freezeMetadata } from './metadata-codec.js';
@@ -132,6 +132,11 @@ export function sharedMetadataPutOp(path: string, meta: KeyMetadata): BatchOp {
 
 export function deleteOp(key: string): BatchOp {
   return { type: 'delete', key };
+}
+
+/** A delete of a version's data (pruned or destroyed): nothing reads it again, so the read cache does not remember it absent. */
+export function versionDeleteOp(key: string): BatchOp {
+  return uncachedDelete(key);
 }
 
 /**

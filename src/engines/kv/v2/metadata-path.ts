@@ -8,7 +8,7 @@ import { definePath, formatTime, type FieldData, type PathHandler } from '../../
 import { formatDuration } from '../../../util/duration.js';
 import { checkSecretPath, isValidSecretPath, listPrefix } from '../secret-path.js';
 import { checkCustomMetadata } from './custom-metadata.js';
-import { deleteOp, KvStore, metadataKey, newMetadata, versionKey, type KeyMetadata } from './layout.js';
+import { deleteOp, KvStore, metadataKey, newMetadata, versionDeleteOp, versionKey, type KeyMetadata } from './layout.js';
 
 const fields = {
   path: { type: 'string', description: 'Location of the secret.' },
@@ -110,7 +110,7 @@ const deleteMetadata: PathHandler<typeof fields> = async (_req, f, ctx) => {
   const store = new KvStore(ctx.storage);
   const meta = await store.metadata(path);
   if (meta === undefined) return undefined;
-  const ops = meta.versions.map((r) => deleteOp(versionKey(path, r.version)));
+  const ops = meta.versions.map((r) => versionDeleteOp(versionKey(path, r.version)));
   ops.push(deleteOp(metadataKey(path)));
   await store.commit(ops);
   return undefined;

@@ -7,7 +7,7 @@ import { BadRequestError } from '../../../errors.js';
 import { definePath, type PathDef, type PathHandler } from '../../../framework/index.js';
 import type { BatchOp } from '../../../storage/physical.js';
 import { checkSecretPath } from '../secret-path.js';
-import { deleteOp, KvStore, metadataPutOp, versionKey, type KeyMetadata, type VersionRecord } from './layout.js';
+import { KvStore, metadataPutOp, versionDeleteOp, versionKey, type KeyMetadata, type VersionRecord } from './layout.js';
 import { versionRecord } from './metadata-codec.js';
 import { findVersion, isDeleted, replaceVersions } from './versions.js';
 
@@ -35,7 +35,7 @@ function versionOperation(change: VersionChange, destroysData: boolean): PathHan
       if (record === undefined) continue;
       const next = change(record, now);
       if (next !== undefined) changed.set(version, next);
-      if (destroysData) ops.push(deleteOp(versionKey(path, version)));
+      if (destroysData) ops.push(versionDeleteOp(versionKey(path, version)));
     }
     if (changed.size > 0) {
       replaceVersions(meta, changed);

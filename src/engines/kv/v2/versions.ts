@@ -8,8 +8,8 @@ import { formatTime } from '../../../framework/index.js';
 import type { BatchOp } from '../../../storage/physical.js';
 import {
   DEFAULT_MAX_VERSIONS,
-  deleteOp,
   sharedMetadataPutOp,
+  versionDeleteOp,
   newMetadata,
   versionPutOp,
   versionKeyPrefix,
@@ -117,7 +117,7 @@ export function addVersion(
   // A new records array: the records kept are shared with `existing` (never changed, only dropped).
   const versions: VersionRecord[] = [];
   for (const kept of base.versions) {
-    if (kept.version <= cutoff) ops.push(deleteOp(versionsAt + String(kept.version)));
+    if (kept.version <= cutoff) ops.push(versionDeleteOp(versionsAt + String(kept.version)));
     else versions.push(kept);
   }
   versions.push(record);
