@@ -12,6 +12,7 @@ import { closeLoadWorker, runLoad, useLoadGenerator } from './lib/load-driver.js
 import { wrkAvailable } from './lib/wrk.js';
 import { measureKvReadBytes } from './lib/kv-read-size.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
+import { recommendedServerFlags } from './lib/server-flags.js';
 import { type HostedNode, startHostedNode } from './lib/node-host-client.js';
 import { HOT_KEY, KV_WRITE_BODY, SECRET, kvDataPath } from './lib/payload.js';
 import { setProfileDir } from './lib/profiling.js';
@@ -118,7 +119,8 @@ async function main(): Promise<void> {
   out.write(`\nArca bench (${settings.quick ? 'quick' : 'full'}) ${started.toISOString()}\n`);
   out.write(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}\n`);
   out.write(`load average (1 min) at start ${loadBefore}, at end ${loadAfter}${loadBefore > 1 ? ' (other work was running at start: figures are pessimistic)' : ''}\n`);
-  out.write(`${settings.reps} x ${settings.durationSeconds} s per load scenario (medians), 64 connections, load from ${args.load}, ${elapsedSeconds.toFixed(0)} s total\n\n`);
+  out.write(`${settings.reps} x ${settings.durationSeconds} s per load scenario (medians), 64 connections, load from ${args.load}, ${elapsedSeconds.toFixed(0)} s total\n`);
+  out.write(`Arca servers started as: node ${[...recommendedServerFlags(), 'bin/arca server'].join(' ')} (src/server/node-flags.ts)\n\n`);
   out.write(`${renderTable(rows)}\n`);
   for (const { result } of judged) for (const note of result.notes) out.write(`  ${result.name}: ${note}\n`);
 
@@ -127,6 +129,7 @@ async function main(): Promise<void> {
   const json = {
     date: started.toISOString(),
     mode: settings.quick ? 'quick' : 'full',
+    serverNodeFlags: recommendedServerFlags(),
     elapsedSeconds: round(elapsedSeconds, 1),
     machine,
     loadAverage: { start: loadBefore, end: loadAfter },

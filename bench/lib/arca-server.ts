@@ -12,6 +12,7 @@ import { type Child, spawnNode } from './child.js';
 import { apiOk } from './http-client.js';
 import { KV_MOUNT } from './payload.js';
 import { serverExecArgv } from './profiling.js';
+import { recommendedServerFlags } from './server-flags.js';
 
 /** dist/bench/lib -> repository root. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -40,7 +41,7 @@ export async function startSqliteServer(): Promise<ArcaServer> {
     ready: READY,
     timeoutMs: START_TIMEOUT_MS,
     cwd: dir,
-    execArgv: serverExecArgv(),
+    execArgv: [...recommendedServerFlags(), ...serverExecArgv()],
   });
   const url = child.ready[0]!;
   const stop = async (): Promise<void> => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type Child, spawnNode } from './child.js';
 import { HOST_TOKEN, type HostSpec, type PrefillCommand } from './host-spec.js';
 import { serverExecArgv } from './profiling.js';
+import { recommendedServerFlags } from './server-flags.js';
 
 const HOST = fileURLToPath(new URL('./node-host.js', import.meta.url));
 
@@ -35,7 +36,7 @@ export async function startHostedNode(spec: HostSpec): Promise<HostedNode> {
       args: [JSON.stringify(full)],
       ready: /node ready (http:\/\/127\.0\.0\.1:\d+) (\d+) (\d+)/,
       timeoutMs: spec.prefillTimeoutMs * 2 + 20_000,
-      execArgv: serverExecArgv(),
+      execArgv: [...recommendedServerFlags(), ...serverExecArgv()],
     });
   } catch (err) {
     cleanup();

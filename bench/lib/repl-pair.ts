@@ -14,6 +14,7 @@ import { type Child, spawnNode } from './child.js';
 import { api, apiOk } from './http-client.js';
 import { KV_MOUNT } from './payload.js';
 import { serverExecArgv } from './profiling.js';
+import { recommendedServerFlags } from './server-flags.js';
 import type { ReplHostCommand, ReplHostSpec } from './repl-host.js';
 
 const HOST = fileURLToPath(new URL('./repl-host.js', import.meta.url));
@@ -41,7 +42,7 @@ export async function startReplNode(opts: { walRetentionEntries?: number } = {})
   const spec: ReplHostSpec = { dbPath: join(dir, 'arca.db'), ...(opts.walRetentionEntries !== undefined ? { walRetentionEntries: opts.walRetentionEntries } : {}) };
   let child: Child;
   try {
-    child = await spawnNode(HOST, { args: [JSON.stringify(spec)], ready: /repl host ready (http:\/\/127\.0\.0\.1:\d+)/, timeoutMs: 20_000, execArgv: serverExecArgv() });
+    child = await spawnNode(HOST, { args: [JSON.stringify(spec)], ready: /repl host ready (http:\/\/127\.0\.0\.1:\d+)/, timeoutMs: 20_000, execArgv: [...recommendedServerFlags(), ...serverExecArgv()] });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;

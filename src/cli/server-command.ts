@@ -3,12 +3,13 @@
  * initialised, unsealed, KV v2 at secret/). Prints Vault's style of startup banner on stdout.
  */
 import { writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadServerConfig } from '../config/server-config.js';
 import type { ListenerConfig, ServerConfig } from '../config/server-config-types.js';
 import { DEFAULT_MAX_REQUEST_SIZE, DEFAULT_REPLICATION, DEFAULT_TELEMETRY, DEFAULT_TOP_LEVEL } from '../config/server-config-types.js';
 import { startNode, type RunningNode } from '../server/node.js';
+import { v8PoolHint } from '../server/node-flags.js';
 import { createLogger, parseLogLevel, type LogLevel } from '../util/logger.js';
 import { VERSION } from '../version.js';
 import { FlagError, FlagSet } from './flags.js';
@@ -137,6 +138,8 @@ export async function runServer(args: string[]): Promise<number> {
     return 1;
   }
   for (const key of config.ignoredKeys) logger.warn('configuration key is accepted for compatibility and ignored', { key });
+  const poolHint = v8PoolHint(availableParallelism(), process.execArgv, process.env.NODE_OPTIONS);
+  if (poolHint !== undefined) logger.info(poolHint);
 
   // One write, so a reader that sees the banner also sees the dev credentials.
   let text = banner(node, config, level);

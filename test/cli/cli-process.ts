@@ -43,10 +43,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(args: readonly string[], home: string): Promise<RunningServer> {
-  const child = spawn(process.execPath, [BIN, 'server', ...args], {
+/** Start `bin/arca server ...args`; `nodeArgs` go to node itself (before the script). */
+export async function startServer(args: readonly string[], home: string, nodeArgs: readonly string[] = []): Promise<RunningServer> {
+  const env = cleanEnv(home);
+  delete env['NODE_OPTIONS'];
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'server', ...args], {
     cwd: ROOT,
-    env: cleanEnv(home),
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
