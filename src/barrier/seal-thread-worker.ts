@@ -4,7 +4,7 @@
  *
  * Protocol (seal-thread.ts encodes it):
  *   { t: 'key', term, key }  install a term's key (a transferred copy, zeroed when forgotten)
- *   { t: 'seal', id, buf }   buf holds items [u32 term][u32 aad bytes][aad][u32 plaintext bytes][plaintext];
+ *   { t: 'seal', id, buf, bytes }  buf's first `bytes` hold items [u32 term][u32 aad bytes][aad][u32 plaintext bytes][plaintext];
  *                            answer { t: 'sealed', id, buf } with [u32 entry bytes][entry] per item, in order,
  *                            or { t: 'failed', id, message }
  *   { t: 'forget' }          zero every key and end the thread
@@ -14,7 +14,7 @@ import { sealEntry } from './entry.js';
 
 export type ToSealThread =
   | { readonly t: 'key'; readonly term: number; readonly key: Uint8Array }
-  | { readonly t: 'seal'; readonly id: number; readonly buf: ArrayBuffer }
+  | { readonly t: 'seal'; readonly id: number; readonly buf: ArrayBuffer; readonly bytes: number }
   | { readonly t: 'forget' };
 
 export type FromSealThread =
@@ -44,7 +44,7 @@ function main(): void {
     let reply: FromSealThread;
     let transfer: ArrayBuffer[] = [];
     try {
-      const out = sealItems(Buffer.from(msg.buf), keys);
+      const out = sealItems(Buffer.from(msg.buf, 0, msg.bytes), keys);
       reply = { t: 'sealed', id: msg.id, buf: out };
       transfer = [out];
     } catch (err) {

@@ -37,11 +37,19 @@ interface Thread {
   readonly waiting: Map<number, Request[]>;
 }
 
+/** The requests since the last message, their items written one after another into `buf`. */
 interface Turn {
   readonly requests: Request[];
-  readonly parts: Buffer[];
-  bytes: number;
+  buf: Buffer;
+  used: number;
 }
+
+/**
+ * A turn's items go straight into one buffer, which is transferred to the thread as it is:
+ * no Buffer per item (under load those outlived two scavenges often enough to be ~13 % of
+ * what a KV write left in the old generation) and no copy into a message buffer.
+ */
+const TURN_BUFFER_BYTES = 16 * 1024;
 
 export class SealThread {
   private current: Thread | undefined;
@@ -67,7 +75,7 @@ export class SealThread {
     }
     let turn = this.turn;
     if (turn === undefined) {
-      turn = { requests: [], parts: [], bytes: 0 };
+      turn = { requests: [], buf: Buffer.allocUnsafeSlow(TURN_BUFFER_BYTES), used: 0 };
       this.turn = turn;
       if (!this.sendScheduled) {
         this.sendScheduled = true;
@@ -75,15 +83,22 @@ export class SealThread {
       }
     }
     for (const item of items) {
-      const part = Buffer.allocUnsafe(12 + item.key.length * 3 + item.plaintext.length);
-      part.writeUInt32BE(term, 0);
-      const aadBytes = part.write(item.key, 8, 'utf8');
-      part.writeUInt32BE(aadBytes, 4);
-      part.writeUInt32BE(item.plaintext.length, 8 + aadBytes);
-      part.set(item.plaintext, 12 + aadBytes);
-      const used = part.subarray(0, 12 + aadBytes + item.plaintext.length);
-      turn.parts.push(used);
-      turn.bytes += used.length;
+      // At most 3 bytes of UTF-8 per UTF-16 unit of the key.
+      const most = 12 + item.key.length * 3 + item.plaintext.length;
+      if (turn.used + most > turn.buf.length) {
+        const bigger = Buffer.allocUnsafeSlow(Math.max(2 * turn.buf.length, turn.used + most));
+        turn.buf.copy(bigger, 0, 0, turn.used);
+        turn.buf.fill(0);
+        turn.buf = bigger;
+      }
+      const { buf } = turn;
+      const at = turn.used;
+      buf.writeUInt32BE(term, at);
+      const aadBytes = buf.write(item.key, at + 8, 'utf8');
+      buf.writeUInt32BE(aadBytes, at + 4);
+      buf.writeUInt32BE(item.plaintext.length, at + 8 + aadBytes);
+      buf.set(item.plaintext, at + 12 + aadBytes);
+      turn.used = at + 12 + aadBytes + item.plaintext.length;
     }
     const requests = turn.requests;
     const sealed = new Promise<Buffer[]>((resolve, reject) => requests.push({ count: items.length, resolve, reject }));
@@ -113,20 +128,17 @@ export class SealThread {
     const thread = this.current;
     if (turn === undefined || turn.requests.length === 0) return;
     if (thread === undefined) {
+      turn.buf.fill(0);
       for (const r of turn.requests) r.reject(new Error('barrier: the sealing thread is gone'));
       return;
-    }
-    const buf = Buffer.allocUnsafeSlow(turn.bytes);
-    let at = 0;
-    for (const part of turn.parts) {
-      at += part.copy(buf, at);
-      part.fill(0);
     }
     const id = this.nextId;
     this.nextId = (this.nextId + 1) >>> 0;
     if (thread.waiting.size === 0) thread.worker.ref();
     thread.waiting.set(id, turn.requests);
-    thread.worker.postMessage({ t: 'seal', id, buf: buf.buffer } satisfies ToSealThread, [buf.buffer as ArrayBuffer]);
+    // allocUnsafeSlow: the buffer owns its whole ArrayBuffer, which moves to the thread (it zeroes it).
+    const arena = turn.buf.buffer as ArrayBuffer;
+    thread.worker.postMessage({ t: 'seal', id, buf: arena, bytes: turn.used } satisfies ToSealThread, [arena]);
   }
 
   private thread(): Thread {

@@ -121,3 +121,22 @@ test('a failed sealing thread costs no write: they are sealed inline instead, fr
   barrier.seal();
   reader.seal();
 });
+
+test('items larger than a turn buffer and multi-byte keys are sealed in the thread and open intact', async () => {
+  const { physical, barrier, rootKey } = await fresh();
+  const values = new Map<string, Buffer>();
+  const writes: Promise<void>[] = [];
+  for (let i = 0; i < 40; i++) {
+    // Sizes around and well past the 16 KiB turn buffer, and keys of 2-, 3- and 4-byte UTF-8.
+    const key = `big/${i}/ключ/键/𝄞`;
+    const value = randomBytes(i % 4 === 0 ? 70_000 : 900 + i * 211);
+    values.set(key, value);
+    writes.push(barrier.put(key, value));
+  }
+  assert.equal(threadOf(barrier).running, true, 'the sealing thread was started');
+  await Promise.all(writes);
+  const reader = new AesGcmBarrier(physical, new FakeClock());
+  await reader.unseal(rootKey);
+  for (const [key, value] of values) assert.deepEqual(await reader.get(key), value, key);
+  barrier.seal();
+});
