@@ -15,6 +15,24 @@ async function open() {
   return { physical, barrier, rootKey };
 }
 
+/** A store that records the keys read from it. */
+class CountingPhysical extends MapPhysical {
+  gets: string[] = [];
+  override async get(key: string): Promise<Buffer | undefined> {
+    this.gets.push(key);
+    return super.get(key);
+  }
+}
+
+async function openCounting(seed: number) {
+  const physical = new CountingPhysical();
+  const barrier = new AesGcmBarrier(physical);
+  const rootKey = Buffer.alloc(32, seed);
+  await barrier.initialize(rootKey);
+  await barrier.unseal(rootKey);
+  return { physical, barrier };
+}
+
 test('a decoder runs once per cached entry; another decoder gets its own value', async () => {
   const { barrier } = await open();
   await barrier.put('k', Buffer.from('{"a":1}'));
@@ -153,18 +171,7 @@ test('a sharedPut leaves only its decoded value cached: its bytes are zeroed, a 
 });
 
 test('an uncachedPut is written and sealed like any put, but only its first read caches it', async () => {
-  class CountingPhysical extends MapPhysical {
-    gets: string[] = [];
-    override async get(key: string): Promise<Buffer | undefined> {
-      this.gets.push(key);
-      return super.get(key);
-    }
-  }
-  const physical = new CountingPhysical();
-  const barrier = new AesGcmBarrier(physical);
-  const rootKey = Buffer.alloc(32, 4);
-  await barrier.initialize(rootKey);
-  await barrier.unseal(rootKey);
+  const { physical, barrier } = await openCounting(4);
   const plain = Buffer.from('{"data":{"v":1}}');
   const other = Buffer.from('{"c":1}');
   await barrier.batch([uncachedPut('u', plain), { type: 'put', key: 'c', value: other }]);
@@ -184,18 +191,7 @@ test('an uncachedPut is written and sealed like any put, but only its first read
 });
 
 test('an uncachedDelete drops the cached value but does not remember the key as absent', async () => {
-  class CountingPhysical extends MapPhysical {
-    gets: string[] = [];
-    override async get(key: string): Promise<Buffer | undefined> {
-      this.gets.push(key);
-      return super.get(key);
-    }
-  }
-  const physical = new CountingPhysical();
-  const barrier = new AesGcmBarrier(physical);
-  const rootKey = Buffer.alloc(32, 5);
-  await barrier.initialize(rootKey);
-  await barrier.unseal(rootKey);
+  const { physical, barrier } = await openCounting(5);
   await barrier.batch([
     { type: 'put', key: 'pruned', value: Buffer.from('1') },
     { type: 'put', key: 'deleted', value: Buffer.from('2') },
