@@ -5,9 +5,9 @@
  * The baseline servers keep Node's defaults: they have no GC load to speak of.
  */
 import { availableParallelism } from 'node:os';
-import { recommendedV8PoolSize } from '../../src/server/node-flags.js';
+import { recommendedNodeFlags } from '../../src/server/node-flags.js';
 
 export function recommendedServerFlags(): string[] {
   if (process.env.ARCA_BENCH_NODE_DEFAULTS === '1') return [];
-  return [`--v8-pool-size=${recommendedV8PoolSize(availableParallelism())}`];
+  return recommendedNodeFlags(availableParallelism());
 }

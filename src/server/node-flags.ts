@@ -23,6 +23,11 @@ export function recommendedV8PoolSize(cpus: number): number {
   return Math.max(1, Math.min(NODE_DEFAULT_V8_POOL_SIZE, Math.floor(cpus) - 1));
 }
 
+/** The node flags to start the server with on a machine with `cpus` cores. */
+export function recommendedNodeFlags(cpus: number): string[] {
+  return [`--v8-pool-size=${recommendedV8PoolSize(cpus)}`];
+}
+
 /** The `--v8-pool-size` this process was started with (command line first, then NODE_OPTIONS), or undefined. */
 export function startedV8PoolSize(execArgv: readonly string[], nodeOptions: string | undefined): number | undefined {
   const args = [...(nodeOptions ?? '').split(/\s+/).filter((a) => a !== ''), ...execArgv];
@@ -43,5 +48,5 @@ export function v8PoolHint(cpus: number, execArgv: readonly string[], nodeOption
   if (startedV8PoolSize(execArgv, nodeOptions) !== undefined) return undefined;
   const recommended = recommendedV8PoolSize(cpus);
   if (recommended >= NODE_DEFAULT_V8_POOL_SIZE) return undefined;
-  return `V8 runs ${NODE_DEFAULT_V8_POOL_SIZE} garbage-collector helper threads on ${cpus} CPUs; start the server with "node --v8-pool-size=${recommended} bin/arca server ..." for lower write latency under load`;
+  return `V8 runs ${NODE_DEFAULT_V8_POOL_SIZE} garbage-collector helper threads on ${cpus} CPUs; start the server with "node ${recommendedNodeFlags(cpus).join(' ')} bin/arca server ..." for lower write latency under load`;
 }

@@ -45,11 +45,9 @@ export interface RunningServer {
 
 /** Start `bin/arca server ...args`; `nodeArgs` go to node itself (before the script). */
 export async function startServer(args: readonly string[], home: string, nodeArgs: readonly string[] = []): Promise<RunningServer> {
-  const env = cleanEnv(home);
-  delete env['NODE_OPTIONS'];
   const child = spawn(process.execPath, [...nodeArgs, BIN, 'server', ...args], {
     cwd: ROOT,
-    env,
+    env: cleanEnv(home),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
-import { NODE_DEFAULT_V8_POOL_SIZE, recommendedV8PoolSize, startedV8PoolSize, v8PoolHint } from '../../src/server/node-flags.js';
+import { NODE_DEFAULT_V8_POOL_SIZE, recommendedNodeFlags, recommendedV8PoolSize, startedV8PoolSize, v8PoolHint } from '../../src/server/node-flags.js';
 import { removeDir, startServer, tempDir } from '../cli/cli-process.js';
 
 test('the recommended pool leaves the event loop its core, between 1 and node\'s default', () => {
@@ -32,10 +32,13 @@ test('the hint names the flag only where the default oversubscribes the machine 
   assert.equal(v8PoolHint(2, ['--v8-pool-size=4'], undefined), undefined, 'a size chosen on purpose is left alone');
   assert.equal(v8PoolHint(2, [], '--v8-pool-size=2'), undefined);
   assert.equal(v8PoolHint(16, [], undefined), undefined, 'many cores: the default fits');
+  assert.deepEqual(recommendedNodeFlags(2), ['--v8-pool-size=1']);
+  assert.deepEqual(recommendedNodeFlags(8), ['--v8-pool-size=4']);
 });
 
 test('a server process logs the hint unless started with a pool size', async () => {
-  const expectHint = recommendedV8PoolSize(availableParallelism()) < NODE_DEFAULT_V8_POOL_SIZE;
+  // The server inherits this process's NODE_OPTIONS (cleanEnv), which may itself name a size.
+  const expectHint = v8PoolHint(availableParallelism(), [], process.env['NODE_OPTIONS']) !== undefined;
   for (const nodeArgs of [[], ['--v8-pool-size=1']]) {
     const home = tempDir('arca-pool-');
     const server = await startServer(['-dev', '-dev-root-token-id=root', '-dev-listen-address=127.0.0.1:0'], home, nodeArgs);
