@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kvV2Factory } from '../../../src/engines/kv/index.js';
 import { metadataKey, versionKey, type KeyMetadata } from '../../../src/engines/kv/v2/layout.js';
-import { decodeMetadata, decodeSharedMetadata, encodeMetadata, versionRecord } from '../../../src/engines/kv/v2/metadata-codec.js';
+import { decodeMetadata, decodeSharedMetadata, encodeMetadata } from '../../../src/engines/kv/v2/metadata-codec.js';
+import { VersionRecords, versionRecord } from '../../../src/engines/kv/v2/version-records.js';
 import { call, makeHarness } from '../../framework/harness.js';
 
 function sample(versions: number): KeyMetadata {
@@ -19,27 +20,28 @@ function sample(versions: number): KeyMetadata {
     casRequired: true,
     deleteVersionAfter: 3600,
     customMetadata: { owner: 'team "a"', 'cost/center': 'ünïcode ✓' },
-    versions: [],
+    records: VersionRecords.EMPTY,
   };
   const records = [];
   for (let n = 5; n < 5 + versions; n++) {
     records.push(versionRecord(n, 1_767_225_600_000 + n, n % 3 === 0 ? 1_767_229_200_000 + n : null, n % 4 === 0));
   }
-  return { ...meta, versions: records };
+  return { ...meta, records: VersionRecords.of(records) };
 }
 
 /** The form builds before the compact codec wrote: KeyMetadata as JSON, versions keyed by number. */
 function earlierForm(meta: KeyMetadata): Record<string, unknown> {
   const versions: Record<string, unknown> = {};
-  for (const r of meta.versions) versions[String(r.version)] = { createdTime: r.createdTime, deletionTime: r.deletionTime, destroyed: r.destroyed };
-  return { ...meta, versions };
+  for (const r of meta.records.list()) versions[String(r.version)] = { createdTime: r.createdTime, deletionTime: r.deletionTime, destroyed: r.destroyed };
+  const { records: _records, ...fields } = meta;
+  return { ...fields, versions };
 }
 
 test('metadata round-trips through its stored form, records in version order', () => {
   for (const meta of [sample(0), sample(1), sample(10), { ...sample(3), customMetadata: null, casRequired: false }]) {
     const decoded = decodeMetadata(encodeMetadata(meta));
     assert.deepEqual(decoded, meta);
-    assert.deepEqual(decoded.versions.map((r) => r.version), meta.versions.map((r) => r.version));
+    assert.deepEqual(decoded.records.list().map((r) => r.version), meta.records.list().map((r) => r.version));
     // The earlier form of the same metadata decodes to the same value.
     assert.deepEqual(decodeMetadata(Buffer.from(JSON.stringify(earlierForm(meta)))), meta);
   }
@@ -56,13 +58,13 @@ test('ten versions fit well inside one SQLite page; the earlier format needed mo
 test('the shared decoding is frozen all the way down; the plain one belongs to the caller', () => {
   const bytes = encodeMetadata(sample(3));
   const shared = decodeSharedMetadata(bytes);
-  assert.ok(Object.isFrozen(shared) && Object.isFrozen(shared.versions) && Object.isFrozen(shared.customMetadata));
-  for (const record of shared.versions) assert.ok(Object.isFrozen(record));
+  assert.ok(Object.isFrozen(shared) && Object.isFrozen(shared.records) && Object.isFrozen(shared.customMetadata));
+  assert.ok(Object.isFrozen(shared.records.newest));
   const own = decodeMetadata(bytes);
-  assert.ok(!Object.isFrozen(own) && !Object.isFrozen(own.versions));
-  own.versions = [];
+  assert.ok(!Object.isFrozen(own));
+  own.records = VersionRecords.EMPTY;
   own.currentVersion = 99;
-  assert.equal(decodeSharedMetadata(bytes).versions.length, 3);
+  assert.equal(decodeSharedMetadata(bytes).records.count, 3);
 });
 
 test('a secret stored in the earlier format reads, and its next write stores the compact form', async () => {
@@ -98,8 +100,8 @@ test('a secret stored in the earlier format reads, and its next write stores the
   assert.ok(Array.isArray(stored.r), 'rewritten in the compact form');
   assert.equal(stored.versions, undefined);
   const after = decodeMetadata(Buffer.from(JSON.stringify(stored)));
-  assert.deepEqual(after.versions.map((r) => r.version), [1, 2, 3]);
-  assert.equal(after.versions[0]?.destroyed, true);
+  assert.deepEqual(after.records.list().map((r) => r.version), [1, 2, 3]);
+  assert.equal(after.records.list()[0]?.destroyed, true);
   assert.equal(after.createdTime, earlier.createdTime);
   assert.deepEqual(after.customMetadata, { team: 'blue' });
   assert.deepEqual((await call(kv, 'read', 'data/legacy/app', { version: 2 }))?.data?.data, { password: 'two' });

@@ -105,9 +105,9 @@ test('a write prunes with deletes the read cache does not remember: nothing read
   const deletes = third.ops.filter((op) => op.type === 'delete');
   assert.deepEqual(deletes.map((op) => op.key), [versionKey('p', 1)]);
   assert.ok(deletes.every(isUncached));
-  assert.deepEqual(third.meta.versions.map((r) => r.version), [2, 3]);
-  // Each record's stored text is the compact record, rendered once.
-  assert.deepEqual(third.meta.versions.map((r) => r.stored), ['[2,2000,null,0]', '[3,3000,null,0]']);
+  assert.deepEqual(third.meta.records.list().map((r) => r.version), [2, 3]);
+  // The records are held as their stored text.
+  assert.equal(third.meta.records.json, '[[2,2000,null,0],[3,3000,null,0]]');
 });
 
 test('delete_version_after schedules deletion; reads honour it via the clock', async () => {

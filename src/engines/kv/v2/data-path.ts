@@ -9,7 +9,7 @@ import { coerce, definePath, type FieldData, type PathHandler } from '../../../f
 import { checkSecretPath, isValidSecretPath } from '../secret-path.js';
 import { isPlainObject, mergePatch } from './json-merge.js';
 import { KvStore, type KeyMetadata, type KvConfig } from './layout.js';
-import { versionRecord } from './metadata-codec.js';
+import { versionRecord } from './version-records.js';
 import {
   addVersion,
   checkCas,

@@ -4,7 +4,7 @@
  *
  *   config                          engine settings (KvConfig)
  *   metadata/<secret path>          key metadata with every live version's record (KeyMetadata,
- *                                   stored compactly: metadata-codec.ts);
+ *                                   stored compactly: metadata-codec.ts, version-records.ts);
  *                                   listing secrets is one storage list under "metadata/"
  *   versions/<sha256(path)>/<n>     data of version n (VersionData)
  *
@@ -16,6 +16,7 @@ import { sharedPut, uncachedDelete, uncachedPut, type StorageView } from '../../
 import type { BatchOp } from '../../../storage/physical.js';
 import { sha256Hex as hashHex } from '../../../util/sha256.js';
 import { decodeSharedMetadata, encodeMetadata, freezeMetadata } from './metadata-codec.js';
+import { VersionRecords } from './version-records.js';
 
 export const CONFIG_KEY = 'config';
 export const METADATA_PREFIX = 'metadata/';
@@ -34,8 +35,8 @@ export interface KvConfig {
 export const DEFAULT_CONFIG: KvConfig = { maxVersions: 0, casRequired: false, deleteVersionAfter: 0 };
 
 /**
- * One version's record. Immutable: made only by `versionRecord` (metadata-codec.ts), which
- * also renders its stored form once; a change (delete, undelete, destroy) makes a new record.
+ * One version's record. Immutable: made only by `versionRecord` (version-records.ts); a change
+ * (delete, undelete, destroy) makes a new record.
  */
 export interface VersionRecord {
   readonly version: number;
@@ -44,8 +45,6 @@ export interface VersionRecord {
   /** When the version is (or was) soft-deleted; a future time schedules deletion. */
   readonly deletionTime: number | null;
   readonly destroyed: boolean;
-  /** The record as metadata-codec.ts stores it, rendered when the record is made. */
-  readonly stored: string;
 }
 
 export interface KeyMetadata {
@@ -58,8 +57,8 @@ export interface KeyMetadata {
   casRequired: boolean;
   deleteVersionAfter: number;
   customMetadata: Record<string, string> | null;
-  /** Every live version's record, in ascending version order; pruned versions are removed. */
-  versions: readonly VersionRecord[];
+  /** Every live version's record (pruned versions are removed), kept as stored: version-records.ts. */
+  records: VersionRecords;
 }
 
 export interface VersionData {
@@ -104,7 +103,7 @@ export function newMetadata(now: number): KeyMetadata {
     casRequired: false,
     deleteVersionAfter: 0,
     customMetadata: null,
-    versions: [],
+    records: VersionRecords.EMPTY,
   };
 }
 

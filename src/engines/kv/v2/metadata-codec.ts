@@ -12,9 +12,8 @@
  * Entries written before this format (the KeyMetadata object itself as JSON, with a
  * `versions` object) still decode; they are rewritten compactly by the secret's next write.
  */
-import type { KeyMetadata, VersionRecord } from './layout.js';
-
-type CompactRecord = [number, number, number | null, 0 | 1];
+import type { KeyMetadata } from './layout.js';
+import { VersionRecords, versionRecord, type CompactRecord } from './version-records.js';
 
 interface CompactMetadata {
   c: number;
@@ -29,45 +28,22 @@ interface CompactMetadata {
 }
 
 /**
- * The one way to make a VersionRecord: frozen, with its stored form rendered now. Records never
- * change once made and addVersion carries them over from write to write, so an encoding only
- * joins texts made earlier; turning millisecond times into text (doubles, not small integers,
- * to V8) was most of an encoding's cost.
- *
- * The text comes from JSON.stringify, which makes one flat string: a template literal would
- * leave a tree of V8 cons strings (~6 nodes and the pieces, ~300 bytes against ~50) for as long
- * as the record lives, and a cached secret keeps up to ten records. Measured under a steady KV
- * write load, such trees were half of the server's live heap.
+ * The stored form. The numbers are integers the engine computed (clock milliseconds, counts);
+ * the records are already text (version-records.ts), so an encoding renders no record again.
  */
-export function versionRecord(version: number, createdTime: number, deletionTime: number | null, destroyed: boolean): VersionRecord {
-  return Object.freeze({
-    version,
-    createdTime,
-    deletionTime,
-    destroyed,
-    stored: JSON.stringify([version, createdTime, deletionTime, destroyed ? 1 : 0]),
-  });
-}
-
-/** The stored form. The numbers are integers the engine computed (clock milliseconds, counts). */
 export function encodeMetadata(meta: KeyMetadata): Buffer {
-  let s =
+  return Buffer.from(
     `{"c":${meta.createdTime},"u":${meta.updatedTime},"cur":${meta.currentVersion},"old":${meta.oldestVersion},` +
-    `"max":${meta.maxVersions},"cas":${meta.casRequired ? 'true' : 'false'},"dva":${meta.deleteVersionAfter},` +
-    `"cm":${JSON.stringify(meta.customMetadata ?? null)},"r":[`;
-  const records = meta.versions;
-  for (let i = 0; i < records.length; i++) s += i === 0 ? (records[i] as VersionRecord).stored : `,${(records[i] as VersionRecord).stored}`;
-  return Buffer.from(`${s}]}`, 'utf8');
+      `"max":${meta.maxVersions},"cas":${meta.casRequired ? 'true' : 'false'},"dva":${meta.deleteVersionAfter},` +
+      `"cm":${JSON.stringify(meta.customMetadata ?? null)},"r":${meta.records.json}}`,
+    'utf8',
+  );
 }
 
 /** The stored bytes as a KeyMetadata the caller owns (either format). */
 export function decodeMetadata(plain: Buffer): KeyMetadata {
   const raw = JSON.parse(plain.toString('utf8')) as CompactMetadata | LegacyMetadata;
   if (!('r' in raw) || !Array.isArray(raw.r)) return fromLegacy(raw as LegacyMetadata);
-  const versions: VersionRecord[] = [];
-  for (const [n, createdTime, deletionTime, destroyed] of raw.r) {
-    versions.push(versionRecord(n, createdTime, deletionTime, destroyed === 1));
-  }
   return {
     createdTime: raw.c,
     updatedTime: raw.u,
@@ -77,32 +53,23 @@ export function decodeMetadata(plain: Buffer): KeyMetadata {
     casRequired: raw.cas,
     deleteVersionAfter: raw.dva,
     customMetadata: raw.cm,
-    versions: sortedByVersion(versions),
+    records: VersionRecords.fromStored(raw.r),
   };
 }
 
 /** The form written before this codec: KeyMetadata's fields, versions keyed by decimal number. */
-interface LegacyMetadata extends Omit<KeyMetadata, 'versions'> {
+interface LegacyMetadata extends Omit<KeyMetadata, 'records'> {
   versions: Record<string, { createdTime: number; deletionTime: number | null; destroyed: boolean }>;
 }
 
 function fromLegacy(raw: LegacyMetadata): KeyMetadata {
-  const versions = Object.entries(raw.versions).map(([n, r]) => versionRecord(Number(n), r.createdTime, r.deletionTime, r.destroyed));
-  return { ...raw, versions: sortedByVersion(versions) };
-}
-
-function sortedByVersion(records: VersionRecord[]): VersionRecord[] {
-  for (let i = 1; i < records.length; i++) {
-    if ((records[i - 1] as VersionRecord).version >= (records[i] as VersionRecord).version) {
-      return records.sort((a, b) => a.version - b.version);
-    }
-  }
-  return records;
+  const { versions, ...fields } = raw;
+  const records = Object.entries(versions).map(([n, r]) => versionRecord(Number(n), r.createdTime, r.deletionTime, r.destroyed));
+  return { ...fields, records: VersionRecords.of(records) };
 }
 
 /** Freeze a KeyMetadata for sharing through the read cache (its records are frozen already). */
 export function freezeMetadata(meta: KeyMetadata): KeyMetadata {
-  Object.freeze(meta.versions);
   if (meta.customMetadata !== null && !Object.isFrozen(meta.customMetadata)) Object.freeze(meta.customMetadata);
   return Object.freeze(meta);
 }

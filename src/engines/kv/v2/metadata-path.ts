@@ -34,7 +34,7 @@ type MetadataFields = FieldData<typeof fields>;
 
 function renderMetadata(meta: KeyMetadata): Record<string, unknown> {
   const versions: Record<string, unknown> = {};
-  for (const record of meta.versions) {
+  for (const record of meta.records.list()) {
     versions[String(record.version)] = {
       created_time: formatTime(record.createdTime),
       deletion_time: record.deletionTime === null ? '' : formatTime(record.deletionTime),
@@ -110,7 +110,7 @@ const deleteMetadata: PathHandler<typeof fields> = async (_req, f, ctx) => {
   const store = new KvStore(ctx.storage);
   const meta = await store.metadata(path);
   if (meta === undefined) return undefined;
-  const ops = meta.versions.map((r) => versionDeleteOp(versionKey(path, r.version)));
+  const ops = meta.records.list().map((r) => versionDeleteOp(versionKey(path, r.version)));
   ops.push(deleteOp(metadataKey(path)));
   await store.commit(ops);
   return undefined;

@@ -8,7 +8,7 @@ import { definePath, type PathDef, type PathHandler } from '../../../framework/i
 import type { BatchOp } from '../../../storage/physical.js';
 import { checkSecretPath } from '../secret-path.js';
 import { KvStore, metadataPutOp, versionDeleteOp, versionKey, type KeyMetadata, type VersionRecord } from './layout.js';
-import { versionRecord } from './metadata-codec.js';
+import { versionRecord } from './version-records.js';
 import { findVersion, isDeleted, replaceVersions } from './versions.js';
 
 const fields = {

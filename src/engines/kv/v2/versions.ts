@@ -18,7 +18,7 @@ import {
   type VersionRecord,
   type KvStore,
 } from './layout.js';
-import { versionRecord } from './metadata-codec.js';
+import { versionRecord } from './version-records.js';
 
 export function effectiveMaxVersions(meta: KeyMetadata, config: KvConfig): number {
   if (meta.maxVersions > 0) return meta.maxVersions;
@@ -42,24 +42,14 @@ export function isReadable(record: VersionRecord, now: number): boolean {
   return !record.destroyed && !isDeleted(record, now);
 }
 
-/** The record of a live version (records are in ascending version order). */
+/** The record of a live version. */
 export function findVersion(meta: KeyMetadata, version: number): VersionRecord | undefined {
-  const records = meta.versions;
-  let lo = 0;
-  let hi = records.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const r = records[mid] as VersionRecord;
-    if (r.version === version) return r;
-    if (r.version < version) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return undefined;
+  return meta.records.find(version);
 }
 
 /** Replace the records of the same versions in `meta` (an owned copy, not the shared one). */
 export function replaceVersions(meta: KeyMetadata, changed: ReadonlyMap<number, VersionRecord>): void {
-  meta.versions = meta.versions.map((r) => changed.get(r.version) ?? r);
+  meta.records = meta.records.replace(changed);
 }
 
 /** The per-version metadata block of data, subkeys and write responses. */
@@ -97,7 +87,7 @@ export interface NewVersion {
 /**
  * Add a version holding data, pruning versions beyond max_versions. Does not write. `existing`
  * is left as it is (it may be the shared, frozen decoded entry): the answer's metadata is a new
- * object with its own records array; version records are never changed, only added or dropped.
+ * object with new records; version records are never changed, only added or dropped.
  */
 export function addVersion(
   path: string,
@@ -114,13 +104,8 @@ export function addVersion(
   // Not kept by the read cache: a version is read back far less often than it is written.
   const ops: BatchOp[] = [versionPutOp(versionsAt + String(version), data)];
   const cutoff = version - effectiveMaxVersions(base, config);
-  // A new records array: the records kept are shared with `existing` (never changed, only dropped).
-  const versions: VersionRecord[] = [];
-  for (const kept of base.versions) {
-    if (kept.version <= cutoff) ops.push(versionDeleteOp(versionsAt + String(kept.version)));
-    else versions.push(kept);
-  }
-  versions.push(record);
+  const { records, pruned } = base.records.add(record, cutoff);
+  for (const old of pruned) ops.push(versionDeleteOp(versionsAt + String(old)));
   // Field by field rather than spread: copying a frozen object by spread takes V8's slow path.
   const meta: KeyMetadata = {
     createdTime: base.createdTime,
@@ -131,7 +116,7 @@ export function addVersion(
     casRequired: base.casRequired,
     deleteVersionAfter: base.deleteVersionAfter,
     customMetadata: base.customMetadata,
-    versions,
+    records,
   };
   // Frozen from here on: the read cache shares it with the next reader.
   ops.push(sharedMetadataPutOp(path, meta));
