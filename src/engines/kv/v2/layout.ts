@@ -16,7 +16,9 @@ import { sharedPut, uncachedDelete, uncachedPut, type StorageView } from '../../
 import type { BatchOp } from '../../../storage/physical.js';
 import { sha256Hex as hashHex } from '../../../util/sha256.js';
 import { decodeSharedMetadata, encodeMetadata, freezeMetadata } from './metadata-codec.js';
-import { VersionRecords } from './version-records.js';
+import { VersionRecords, type VersionRecord } from './version-records.js';
+
+export type { VersionRecord };
 
 export const CONFIG_KEY = 'config';
 export const METADATA_PREFIX = 'metadata/';
@@ -33,19 +35,6 @@ export interface KvConfig {
 }
 
 export const DEFAULT_CONFIG: KvConfig = { maxVersions: 0, casRequired: false, deleteVersionAfter: 0 };
-
-/**
- * One version's record. Immutable: made only by `versionRecord` (version-records.ts); a change
- * (delete, undelete, destroy) makes a new record.
- */
-export interface VersionRecord {
-  readonly version: number;
-  /** Milliseconds since the epoch. */
-  readonly createdTime: number;
-  /** When the version is (or was) soft-deleted; a future time schedules deletion. */
-  readonly deletionTime: number | null;
-  readonly destroyed: boolean;
-}
 
 export interface KeyMetadata {
   createdTime: number;

@@ -15,7 +15,19 @@
  * The text is always built by JSON.stringify or Array.prototype.join, which make flat strings:
  * slices and `+` would keep trees or parents of strings alive for as long as the secret is cached.
  */
-import type { VersionRecord } from './layout.js';
+
+/**
+ * One version's record. Immutable: made only by `versionRecord`; a change
+ * (delete, undelete, destroy) makes a new record.
+ */
+export interface VersionRecord {
+  readonly version: number;
+  /** Milliseconds since the epoch. */
+  readonly createdTime: number;
+  /** When the version is (or was) soft-deleted; a future time schedules deletion. */
+  readonly deletionTime: number | null;
+  readonly destroyed: boolean;
+}
 
 /** One record as stored: [version, created, deletion or null, destroyed 0/1]. */
 export type CompactRecord = [number, number, number | null, 0 | 1];
