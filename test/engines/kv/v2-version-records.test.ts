@@ -72,3 +72,10 @@ test('stored records out of order (not written by Arca) are sorted when read', (
   assert.equal(records.newest?.version, 3);
   assert.deepEqual(records.add(versionRecord(4, 40, null, false), 2).pruned, [1, 2]);
 });
+
+test('stored records of an unexpected shape fail loudly when a write prunes them, never loop', () => {
+  // Not something Arca writes (the barrier authenticates what it stored); the scan still ends.
+  const odd = VersionRecords.fromStored([[1, 10, null, 0, [5]] as unknown as CompactRecord, [2, 20, null, 0]]);
+  assert.throws(() => odd.add(versionRecord(3, 30, null, false), 1), /malformed/);
+  assert.equal(odd.add(versionRecord(3, 30, null, false), 0).records.count, 3);
+});

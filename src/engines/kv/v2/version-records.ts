@@ -104,15 +104,18 @@ export class VersionRecords {
     // Each record starts at a '[' directly after the outer one or after "],".
     let at = 1;
     while (at < json.length - 1) {
+      if (json.charCodeAt(at) !== OPEN) throw new Error('version records: malformed text');
       let version = 0;
-      for (let i = at + 1; ; i++) {
+      for (let i = at + 1; i < json.length; i++) {
         const c = json.charCodeAt(i);
         if (c < ZERO || c > NINE) break;
         version = version * 10 + (c - ZERO);
       }
       if (version > cutoff) break;
       pruned.push(version);
-      at = json.indexOf(']', at) + 2;
+      const end = json.indexOf(']', at);
+      if (end === -1) throw new Error('version records: malformed text');
+      at = end + 2;
     }
     const kept = this.count - pruned.length;
     if (kept > 0 && json.charCodeAt(at) !== OPEN) throw new Error('version records: malformed text');
