@@ -9,7 +9,7 @@ import type { BatchOp } from '../../../storage/physical.js';
 import { checkSecretPath } from '../secret-path.js';
 import { KvStore, metadataPutOp, versionDeleteOp, versionKey, type KeyMetadata, type VersionRecord } from './layout.js';
 import { versionRecord } from './version-records.js';
-import { findVersion, isDeleted, replaceVersions } from './versions.js';
+import { isDeleted, replaceVersions } from './versions.js';
 
 const fields = {
   path: { type: 'string', description: 'Location of the secret.' },
@@ -30,8 +30,10 @@ function versionOperation(change: VersionChange, destroysData: boolean): PathHan
     const now = ctx.clock.now();
     const ops: BatchOp[] = [];
     const changed = new Map<number, VersionRecord>();
+    // Parsed once for all the listed versions (finding an old version parses the records' text).
+    const live = new Map(meta.records.list().map((r) => [r.version, r]));
     for (const version of new Set(versions)) {
-      const record = findVersion(meta, version);
+      const record = live.get(version);
       if (record === undefined) continue;
       const next = change(record, now);
       if (next !== undefined) changed.set(version, next);

@@ -7,8 +7,9 @@
  * for every written secret. As objects, ten records were thirty heap objects per secret (the
  * record, its boxed creation time, its stored text): under a steady write load to 10,000
  * secrets, 300,000 objects and ~12 MB of a 40 MB live heap, which every mark-compact walks.
- * As one flat string they are one object the collector marks without looking inside. A write still does not parse them: it finds the versions to prune by reading
- * the leading version numbers, and joins the kept text with the new record's.
+ * As one flat string they are one object the collector marks without looking inside. A write
+ * still does not parse them: it finds the versions to prune by reading the leading version
+ * numbers, and joins the kept text with the new record's.
  *
  * Instances are immutable (frozen) and shared through the read cache; changes make new ones.
  * The text is always built by JSON.stringify or Array.prototype.join, which make flat strings:
