@@ -84,7 +84,7 @@ export interface VersionRecord {
   readonly previous_version: string | null;
 }
 
-export class Core implements HaHost {
+export class Core implements Omit<HaHost, 'enterStandby'> {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly physical: Physical;
@@ -424,11 +424,21 @@ export class Core implements HaHost {
     this.barrier.clearCache();
   }
 
-  /** HA standby: show the cluster's name and id in status answers; read only (the active node writes). */
-  async enterStandby(): Promise<void> {
-    const raw = await this.barrier.get(`${CLUSTER_INFO}info`);
-    if (raw !== undefined) this.cluster = JSON.parse(raw.toString('utf8')) as ClusterInfo;
-    this.barrier.clearCache();
+  /**
+   * HA standby: read what a standby shows without loading any table: the cluster's name and id
+   * (status answers) and the CORS policy (the HTTP shell asks it for every request, forwarded or
+   * not). Read only (the active node writes). Called on becoming a standby and at every lock
+   * check after, so the active node's changes reach a standby within a retry interval.
+   */
+  async followActive(): Promise<void> {
+    try {
+      const raw = await this.barrier.get(`${CLUSTER_INFO}info`);
+      if (raw !== undefined) this.cluster = JSON.parse(raw.toString('utf8')) as ClusterInfo;
+      await this.cors.load();
+    } finally {
+      // A plain standby keeps no cache: the next read must see what the active node wrote since.
+      this.barrier.clearCache();
+    }
   }
 
   /**
@@ -445,13 +455,12 @@ export class Core implements HaHost {
       await this.tokens.setup();
       this.policies.teardown();
       await this.identity.setup();
-      await this.enterStandby();
+      await this.followActive();
       await this.mounts.load();
       await this.authMounts.load();
       this.perfAuditTable = await this.barrier.get(AUDIT_TABLE);
       await this.audit.setup();
       await this.quotas.setup();
-      await this.cors.load();
     } catch (err) {
       await this.unloadPerfStandby();
       throw err;
@@ -463,7 +472,7 @@ export class Core implements HaHost {
     if (!this.perfStandby) return;
     if (changed.tables) {
       await this.barrier.reloadKeyring();
-      await this.enterStandby();
+      await this.followActive();
       await this.mounts.reload();
       await this.authMounts.reload();
       const audit = await this.barrier.get(AUDIT_TABLE);

@@ -119,7 +119,7 @@ export class HaCoordinator implements HaControl, WriteFence {
       // From the first unseal on, a node that holds no claim may not write at all.
       this.deps.fenceTarget.setWriteFence(this);
       this.role = { kind: 'standby', quietUntil: 0 };
-      await this.deps.host.enterStandby().catch((err: unknown) => this.deps.logger.warn('ha: reading cluster info as a standby failed', { error: err as Error }));
+      await this.deps.host.enterStandby().catch((err: unknown) => this.deps.logger.warn('ha: reading the cluster info and CORS policy as a standby failed', { error: err as Error }));
       this.deps.logger.info('core: entering standby mode', { node_id: this.nodeId });
       await this.electionTick();
     });
@@ -255,6 +255,8 @@ export class HaCoordinator implements HaControl, WriteFence {
     if (r.kind !== 'standby') return;
     try {
       await this.heartbeat();
+      // Its own failure: what a standby shows must not keep it from taking the lock.
+      await this.deps.host.followActive().catch((err: unknown) => this.deps.logger.warn('ha: reading the cluster info and CORS policy as a standby failed', { error: err as Error }));
       const holder = await this.deps.lock.holder();
       this.lastHolder = holder;
       if (this.deps.clock.now() >= r.quietUntil && (holder === undefined || !holder.valid)) await this.tryBecomeActive(holder);

@@ -10,8 +10,13 @@ export interface HaHost {
   activate(): Promise<void>;
   /** Lost or gave up the lock: stop background work, drop caches; the barrier stays unsealed. */
   deactivate(): Promise<void>;
-  /** Became a standby after unseal: read what status endpoints show (cluster name), write nothing. */
+  /** Became a standby after unseal: read what a standby shows (followActive), write nothing. */
   enterStandby(): Promise<void>;
+  /**
+   * A standby's look at what it shows without loading tables (cluster name, CORS policy), at
+   * every lock check; write nothing.
+   */
+  followActive(): Promise<void>;
 }
 
 export type HaRole = 'sealed' | 'standby' | 'active' | 'transition';

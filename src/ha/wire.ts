@@ -48,7 +48,7 @@ export interface ClusterPort {
 export interface HaWiring {
   /** The physical store as opened (not a decorator around it). */
   readonly physical: Physical;
-  readonly core: HaHost &
+  readonly core: Omit<HaHost, 'enterStandby'> &
     PerfCore & { attachHa(control: HaControl): void; readonly sealed: boolean; readonly barrier: AesGcmBarrier; readonly replication: { readonly mode: string } };
   readonly pipeline: { handle(req: Request): Promise<Response | undefined> };
   readonly sys: LogicalBackend;
@@ -122,9 +122,10 @@ export function setupHa(w: HaWiring): HaNode | undefined {
       perf?.start();
     },
     enterStandby: async () => {
-      await core.enterStandby();
+      await core.followActive();
       perf?.start();
     },
+    followActive: () => core.followActive(),
   };
   const coordinator = new HaCoordinator({
     lock,
