@@ -4,8 +4,8 @@
  * `id`, `no_parent` and `period` need sudo; policies follow token-policies.ts; TTLs follow
  * ttl.ts with the auth/token mount's default and max. The answer is Vault's `auth` block.
  *
- * entity_alias is validated against the role's allowed_entity_aliases and kept on the entry;
- * resolving it to an entity waits for the identity store, so such tokens carry no entity_id.
+ * entity_alias is validated against the role's allowed_entity_aliases; the identity store finds
+ * or creates that alias on the token mount, and its entity (not the parent's) is the token's.
  */
 import { BadRequestError } from '../errors.js';
 import { definePath, genericName, type FieldData, type FieldSchemas, type PathDef } from '../framework/index.js';

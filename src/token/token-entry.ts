@@ -39,8 +39,8 @@ export interface TokenEntry {
   /** Accessor of the auth mount that issued it (token store's own mount for auth/token). */
   readonly mountAccessor: string;
   /**
-   * Entity alias name requested through a token role's allowed_entity_aliases. Kept here until
-   * the identity store exists to resolve it to an entity; absent when none was asked for.
+   * Entity alias name requested through a token role's allowed_entity_aliases (its entity is
+   * `entityId`); absent when none was asked for.
    */
   readonly entityAlias?: string;
 }

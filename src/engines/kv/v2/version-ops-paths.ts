@@ -8,8 +8,8 @@ import { definePath, type PathDef, type PathHandler } from '../../../framework/i
 import type { BatchOp } from '../../../storage/physical.js';
 import { checkSecretPath } from '../secret-path.js';
 import { KvStore, metadataPutOp, versionDeleteOp, versionKey, type KeyMetadata, type VersionRecord } from './layout.js';
-import { versionRecord } from './version-records.js';
-import { isDeleted, replaceVersions } from './versions.js';
+import { VersionRecords, versionRecord } from './version-records.js';
+import { isDeleted } from './versions.js';
 
 const fields = {
   path: { type: 'string', description: 'Location of the secret.' },
@@ -30,8 +30,10 @@ function versionOperation(change: VersionChange, destroysData: boolean): PathHan
     const now = ctx.clock.now();
     const ops: BatchOp[] = [];
     const changed = new Map<number, VersionRecord>();
-    // Parsed once for all the listed versions (finding an old version parses the records' text).
-    const live = new Map(meta.records.list().map((r) => [r.version, r]));
+    // Parsed once, for the listed versions and for the changed records (finding an old version
+    // parses the records' text).
+    const records = meta.records.list();
+    const live = new Map(records.map((r) => [r.version, r]));
     for (const version of new Set(versions)) {
       const record = live.get(version);
       if (record === undefined) continue;
@@ -40,7 +42,7 @@ function versionOperation(change: VersionChange, destroysData: boolean): PathHan
       if (destroysData) ops.push(versionDeleteOp(versionKey(path, version)));
     }
     if (changed.size > 0) {
-      replaceVersions(meta, changed);
+      meta.records = VersionRecords.of(records.map((r) => changed.get(r.version) ?? r));
       ops.push(metadataPutOp(path, meta));
     }
     if (ops.length > 0) await store.commit(ops);
