@@ -17,6 +17,11 @@
  * cache (uncachedPut, uncachedDelete).
  * The cache is cleared (and its buffers zeroed) on seal.
  *
+ * Admission: while the cache is full, a read fills it only if the doorkeeper (doorkeeper.ts)
+ * lets its key in, that is if the key was read from storage once already, recently. Writes are
+ * always cached (write-through). For a working set larger than the cache the hit rate stays
+ * what it was, and the entries stop being replaced on every miss.
+ *
  * Decoded forms: `getDecoded` keeps, next to an entry's bytes, the value one decoder made of
  * them (a parsed token entry, KV metadata), so a hot key is not parsed again on every request.
  * The decoded value lives in the same slot as the bytes, so every write, invalidation, eviction
@@ -31,6 +36,7 @@
  * holds bytes again.
  */
 import type { Decoder, SharedDecoded } from '../logical/storage.js';
+import { Doorkeeper } from './doorkeeper.js';
 
 export interface ReadCacheLimits {
   /** Most entries kept. */
@@ -86,8 +92,20 @@ export class ReadCache {
   private readonly writing = new Map<string, WriteState>();
   /** Reads from storage in flight, by key. */
   private readonly reading = new Map<string, Set<ReadTicket>>();
+  /** Which reads may fill the cache while it is full. */
+  private readonly doorkeeper: Doorkeeper;
+  /** Eviction stops at these (1/64 below the limits); at or above them the cache is full. */
+  private readonly entryMark: number;
+  private readonly byteMark: number;
 
-  constructor(private readonly limits: ReadCacheLimits = DEFAULT_READ_CACHE_LIMITS) {}
+  constructor(private readonly limits: ReadCacheLimits = DEFAULT_READ_CACHE_LIMITS) {
+    this.doorkeeper = Doorkeeper.forCache(limits.maxEntries);
+    // Evicting down to a low-water mark, a full cache walks its oldest entries once per many
+    // inserts rather than on every one: a Map keeps the slots of deleted entries until it is
+    // rebuilt, and each walk from the oldest end steps over them again.
+    this.entryMark = limits.maxEntries - Math.floor(limits.maxEntries / 64);
+    this.byteMark = limits.maxBytes - Math.floor(limits.maxBytes / 64);
+  }
 
   /** A copy of the cached plaintext, null when the key is known to be absent, undefined when unknown. */
   get(key: string): Buffer | null | undefined {
@@ -142,6 +160,7 @@ export class ReadCache {
     const key = ticket.key;
     this.endTicket(ticket);
     if (value === undefined || ticket.stale || this.writing.has(key)) return;
+    if (this.full(value?.length ?? 0) && !this.entries.has(key) && !this.doorkeeper.admit(key)) return;
     this.insert(key, value === null ? null : cacheCopy(value));
   }
 
@@ -231,6 +250,7 @@ export class ReadCache {
     for (const entry of this.entries.values()) entry.value?.fill(0);
     this.entries.clear();
     this.bytes = 0;
+    this.doorkeeper.clear();
   }
 
   get size(): number {
@@ -269,14 +289,9 @@ export class ReadCache {
   /** Evict down to the limits after inserting `key` (which goes last, and only if it alone is too big). */
   private evict(key: string): void {
     if (this.withinLimits()) return;
-    // Evict down to a low-water mark (1/64 below the limits), so a full cache walks its oldest
-    // entries once per many inserts rather than on every one: a Map keeps the slots of deleted
-    // entries until it is rebuilt, and each walk from the oldest end steps over them again.
-    const entryMark = this.limits.maxEntries - Math.floor(this.limits.maxEntries / 64);
-    const byteMark = this.limits.maxBytes - Math.floor(this.limits.maxBytes / 64);
-    // Every marked entry is moved (and unmarked) at most once, so this ends.
+    // Down to the low-water marks. Every marked entry is moved (and unmarked) at most once, so this ends.
     for (const [oldest, entry] of this.entries) {
-      if (this.entries.size <= entryMark && this.bytes <= byteMark) break;
+      if (this.entries.size <= this.entryMark && this.bytes <= this.byteMark) break;
       if (oldest === key) continue;
       this.entries.delete(oldest);
       if (entry.hit) {
@@ -294,6 +309,11 @@ export class ReadCache {
   private markStale(key: string): void {
     const set = this.reading.get(key);
     if (set !== undefined) for (const t of set) t.stale = true;
+  }
+
+  /** Whether caching `bytes` more would make room by evicting (the doorkeeper then decides). */
+  private full(bytes: number): boolean {
+    return this.entries.size >= this.entryMark || this.bytes + bytes > this.byteMark;
   }
 
   private withinLimits(): boolean {

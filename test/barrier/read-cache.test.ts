@@ -97,15 +97,21 @@ test('seal empties the cache; invalidate forgets keys written below the barrier'
   assert.equal((await barrier.get('k'))!.toString(), 'replicated');
 });
 
+/** A read of `key` from storage that fills the cache, twice: a full cache admits a key on its second read (doorkeeper.ts). */
+function readTwice(cache: ReadCache, key: string, value: Buffer): void {
+  cache.fill(cache.ticket(key), Buffer.from(value));
+  cache.fill(cache.ticket(key), value);
+}
+
 test('the cache stays within its entry and byte bounds', () => {
   const cache = new ReadCache({ maxEntries: 3, maxBytes: 10, maxValueBytes: 6 });
-  for (const k of ['a', 'b', 'c', 'd']) cache.fill(cache.ticket(k), Buffer.from('xx'));
+  for (const k of ['a', 'b', 'c', 'd']) readTwice(cache, k, Buffer.from('xx'));
   assert.equal(cache.size, 3);
   assert.equal(cache.get('a'), undefined);
-  cache.fill(cache.ticket('big'), Buffer.from('1234567'));
+  readTwice(cache, 'big', Buffer.from('1234567'));
   assert.equal(cache.get('big'), undefined);
-  cache.fill(cache.ticket('e'), Buffer.from('123456'));
-  cache.fill(cache.ticket('f'), Buffer.from('123456'));
+  readTwice(cache, 'e', Buffer.from('123456'));
+  readTwice(cache, 'f', Buffer.from('123456'));
   assert.ok(cache.size <= 3);
   assert.equal(cache.get('e'), undefined, 'bytes bound evicts the least recently used');
   assert.equal(cache.get('f')!.toString(), '123456');
@@ -115,16 +121,65 @@ test('an entry read since it was cached outlives older unread ones (second chanc
   const cache = new ReadCache({ maxEntries: 3, maxBytes: 1000, maxValueBytes: 100 });
   for (const k of ['a', 'b', 'c']) cache.fill(cache.ticket(k), Buffer.from(k));
   assert.equal(cache.get('a')!.toString(), 'a');
-  cache.fill(cache.ticket('d'), Buffer.from('d'));
+  readTwice(cache, 'd', Buffer.from('d'));
   assert.equal(cache.size, 3);
   assert.equal(cache.get('b'), undefined, 'the oldest unread entry goes first');
   assert.equal(cache.get('a')!.toString(), 'a');
   assert.equal(cache.get('d')!.toString(), 'd', 'a value just cached is never the one evicted');
   // Every entry read: eviction still ends, and the bounds still hold.
   cache.get('c');
-  cache.fill(cache.ticket('e'), Buffer.from('e'));
+  readTwice(cache, 'e', Buffer.from('e'));
   assert.equal(cache.size, 3);
   assert.equal(cache.get('e')!.toString(), 'e');
+});
+
+test('a full cache admits a key read from storage on its second read; writes are always cached', async () => {
+  const cache = new ReadCache({ maxEntries: 4, maxBytes: 1000, maxValueBytes: 100 });
+  for (const k of ['a', 'b', 'c', 'd']) cache.fill(cache.ticket(k), Buffer.from(k));
+  assert.equal(cache.size, 4, 'not full: every read is cached at once');
+  cache.fill(cache.ticket('once'), Buffer.from('once'));
+  assert.equal(cache.get('once'), undefined, 'full: a key read once is turned away');
+  assert.deepEqual(['a', 'b', 'c', 'd'].map((k) => cache.get(k)?.toString()), ['a', 'b', 'c', 'd'], 'and displaced nothing');
+  cache.fill(cache.ticket('twice'), Buffer.from('twice'));
+  cache.fill(cache.ticket('twice'), Buffer.from('twice'));
+  assert.equal(cache.get('twice')!.toString(), 'twice', 'read again soon: admitted');
+  cache.fill(cache.ticket('absent'), null);
+  cache.fill(cache.ticket('absent'), null);
+  assert.equal(cache.get('absent'), null, 'a known absence is admitted the same way');
+  await cache.write(['written'], async () => undefined, [Buffer.from('w')]);
+  assert.equal(cache.get('written')!.toString(), 'w', 'write-through needs no second look');
+  assert.ok(cache.size <= 4);
+  cache.clear();
+  cache.fill(cache.ticket('after-clear'), Buffer.from('x'));
+  assert.equal(cache.get('after-clear')!.toString(), 'x', 'an emptied cache admits at once again');
+});
+
+test('a pass over many keys read once leaves the hot keys cached (barrier)', async () => {
+  const { physical, barrier } = await open({ maxEntries: 100, maxBytes: 100_000, maxValueBytes: 100 });
+  const cold = Array.from({ length: 2_000 }, (_, i) => `cold/${i}`);
+  for (const k of cold) await barrier.put(k, Buffer.from(k));
+  barrier.invalidate(cold);
+  const hot = Array.from({ length: 90 }, (_, i) => `hot/${i}`);
+  for (const k of hot) await barrier.put(k, Buffer.from(k));
+  const readHot = async (): Promise<number> => {
+    const before = physical.gets;
+    for (const k of hot) assert.equal((await barrier.get(k))!.toString(), k);
+    return physical.gets - before;
+  };
+  await readHot();
+  // The hot keys are read again after every 500 keys of the pass, each read once.
+  const misses: number[] = [];
+  for (let i = 0; i < cold.length; i++) {
+    assert.equal((await barrier.get(cold[i]!))!.toString(), cold[i]);
+    if (i % 500 === 499) misses.push(await readHot());
+  }
+  // A rare key can pass by a hash collision and evict one; a cache replaced on every miss loses them all.
+  assert.ok(misses.every((m) => m <= 5), `hot keys read from storage after each 500 cold reads: ${misses.join(', ')}`);
+  // A cold key read again soon after is admitted on that read.
+  await barrier.get('cold/1999');
+  const again = physical.gets;
+  await barrier.get('cold/1999');
+  assert.equal(physical.gets, again, 'admitted on its second read');
 });
 
 test('a write to another key does not keep a read out of the cache; one to its key does', async () => {
