@@ -20,7 +20,7 @@ import { AlreadyInitializedError, BarrierIntegrityError, InvalidRootKeyError, No
 import { Keyring } from './keyring.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { SealThread } from './seal-thread.js';
-import { DEFAULT_READ_CACHE_LIMITS, ReadCache, cacheCopy, type ReadCacheLimits } from './read-cache.js';
+import { DEFAULT_READ_CACHE_LIMITS, ReadCache, cacheCopy, type ReadCacheLimits, type ReadCacheStats } from './read-cache.js';
 
 export { encryptWith, decryptWith } from './aead.js';
 
@@ -185,7 +185,7 @@ export class AesGcmBarrier implements Storage {
     const plain = await this.get(key);
     if (plain === undefined) return undefined;
     // Usually cached by the read just done; not when a write overtook it.
-    const filled = this.cache.getDecoded(key, decode);
+    const filled = this.cache.decodedAfterFill(key, decode);
     return filled === undefined || filled === null ? decode(plain) : filled;
   }
 
@@ -205,6 +205,11 @@ export class AesGcmBarrier implements Storage {
   /** Forget every cached plaintext (an HA node changing role: another node may have written anything). */
   clearCache(): void {
     this.cache.clear();
+  }
+
+  /** The read cache's counts since start (vault.cache.* metrics). */
+  get cacheStats(): Readonly<ReadCacheStats> {
+    return this.cache.stats;
   }
 
   /**

@@ -55,6 +55,28 @@ export interface ReadCacheLimits {
 /** Writes fill the cache too, two entries per KV secret: 65,536 entries is a working set of ~32,000 secrets. */
 export const DEFAULT_READ_CACHE_LIMITS: ReadCacheLimits = { maxEntries: 65_536, maxBytes: 32 * 1024 * 1024, maxValueBytes: 64 * 1024 };
 
+/**
+ * The limits for Vault's `cache_size` (entries; 0 or absent: the default) and `disable_cache`.
+ * The byte bound scales with the entry bound (512 bytes of plaintext per entry, the default's
+ * ratio), so a larger `cache_size` is not capped by the default's 32 MiB.
+ */
+export function readCacheLimits(cacheSize: number | undefined, disabled: boolean | undefined): ReadCacheLimits {
+  if (disabled === true) return { ...DEFAULT_READ_CACHE_LIMITS, maxEntries: 0, maxBytes: 0 };
+  if (cacheSize === undefined || cacheSize <= 0) return DEFAULT_READ_CACHE_LIMITS;
+  const perEntry = DEFAULT_READ_CACHE_LIMITS.maxBytes / DEFAULT_READ_CACHE_LIMITS.maxEntries;
+  return { ...DEFAULT_READ_CACHE_LIMITS, maxEntries: cacheSize, maxBytes: cacheSize * perEntry };
+}
+
+/** Counts since start (Vault's vault.cache.* metrics). */
+export interface ReadCacheStats {
+  /** Reads answered from the cache (a value, or a known absence). */
+  hits: number;
+  /** Reads that went to storage. */
+  misses: number;
+  /** Entries cached, by a read's fill or a write. */
+  writes: number;
+}
+
 /** One read from storage in flight; settle it with `fill` whatever the read's outcome. */
 export interface ReadTicket {
   readonly key: string;
@@ -98,6 +120,8 @@ export class ReadCache {
   private readonly entryMark: number;
   private readonly byteMark: number;
 
+  readonly stats: ReadCacheStats = { hits: 0, misses: 0, writes: 0 };
+
   constructor(private readonly limits: ReadCacheLimits = DEFAULT_READ_CACHE_LIMITS) {
     this.doorkeeper = Doorkeeper.forCache(limits.maxEntries);
     // Evicting down to a low-water mark, a full cache walks its oldest entries once per many
@@ -112,6 +136,7 @@ export class ReadCache {
     const hit = this.entries.get(key);
     if (hit === undefined || hit.value === undefined) return undefined;
     hit.hit = true;
+    this.stats.hits++;
     return hit.value === null ? null : Buffer.from(hit.value);
   }
 
@@ -121,6 +146,17 @@ export class ReadCache {
    * throws caches nothing (the error reaches the caller).
    */
   getDecoded<T>(key: string, decode: Decoder<T>): T | null | undefined {
+    const found = this.decodedOf(key, decode);
+    if (found !== undefined) this.stats.hits++;
+    return found;
+  }
+
+  /** `getDecoded` right after this caller's own read filled the entry: not counted as a hit. */
+  decodedAfterFill<T>(key: string, decode: Decoder<T>): T | null | undefined {
+    return this.decodedOf(key, decode);
+  }
+
+  private decodedOf<T>(key: string, decode: Decoder<T>): T | null | undefined {
     const hit = this.entries.get(key);
     if (hit === undefined) return undefined;
     if (hit.value === null) {
@@ -144,6 +180,7 @@ export class ReadCache {
 
   /** Call before reading key from storage; pass the result to fill() once the read is over. */
   ticket(key: string): ReadTicket {
+    this.stats.misses++;
     const ticket: ReadTicket = { key, stale: false };
     const set = this.reading.get(key);
     if (set === undefined) this.reading.set(key, new Set([ticket]));
@@ -230,6 +267,7 @@ export class ReadCache {
     this.drop(key);
     this.entries.set(key, { value: undefined, hit: false, decoder: shared.decoder, decoded: shared.value, charged: 2 * bytes });
     this.bytes += 2 * bytes;
+    this.stats.writes++;
     this.evict(key);
   }
 
@@ -278,6 +316,7 @@ export class ReadCache {
     this.drop(key);
     this.entries.set(key, { value, hit: false, charged: value?.length ?? 0 });
     this.bytes += value?.length ?? 0;
+    this.stats.writes++;
     this.evict(key);
   }
 

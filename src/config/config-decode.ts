@@ -105,6 +105,12 @@ export const asPositiveInt: Decode<number> = (scope, item) => {
   return n;
 };
 
+export const asNonNegativeInt: Decode<number> = (scope, item) => {
+  const n = asInt(scope, item);
+  if (n < 0) fail(scope, item.line, `${JSON.stringify(item.key)} must not be negative`);
+  return n;
+};
+
 /** Whole seconds from "768h", "30m", "90s" or a number of seconds; never negative. */
 export const asDuration: Decode<number> = (scope, item) => {
   const v = scalar(scope, item, 'a duration');

@@ -9,6 +9,7 @@ import {
   asBool,
   asEnum,
   asInt,
+  asNonNegativeInt,
   asNonEmptyString,
   decodeField,
   fail,
@@ -59,12 +60,6 @@ const asCidrList: Decode<readonly string[]> = (scope, item) => {
     if (err instanceof CidrError) fail(scope, item.line, `${JSON.stringify(item.key)}: ${err.message}`);
     throw err;
   }
-};
-
-const asNonNegativeInt: Decode<number> = (scope, item) => {
-  const n = asInt(scope, item);
-  if (n < 0) fail(scope, item.line, `${JSON.stringify(item.key)} must not be negative`);
-  return n;
 };
 
 const LISTENER_FIELDS: FieldTable<ListenerFields> = {

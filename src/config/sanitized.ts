@@ -38,6 +38,8 @@ export function sanitizedConfig(c: ServerConfig): Record<string, unknown> {
     max_lease_ttl: c.maxLeaseTTL,
     disable_mlock: c.disableMlock,
     disable_performance_standby: c.disablePerformanceStandby ?? false,
+    cache_size: c.cacheSize ?? 0,
+    disable_cache: c.disableCache ?? false,
     enable_ui: c.ui,
     log_level: c.logLevel,
     log_format: c.logFormat,

@@ -80,6 +80,10 @@ export interface TopLevelSettings {
   readonly clusterName: string | undefined;
   /** Vault's `disable_performance_standby`: this node's standby forwards every request (src/ha/README.md). */
   readonly disablePerformanceStandby?: boolean;
+  /** Vault's `cache_size`: entries in the read cache (0 or absent: the default, 65,536). */
+  readonly cacheSize?: number;
+  /** Vault's `disable_cache`: run without the read cache. */
+  readonly disableCache?: boolean;
 }
 
 export interface ServerConfig extends TopLevelSettings {

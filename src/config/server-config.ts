@@ -14,6 +14,7 @@ import {
   asEnum,
   asHttpUrl,
   asNonEmptyString,
+  asNonNegativeInt,
   asPositiveInt,
   decodeBody,
   decodeField,
@@ -82,7 +83,6 @@ export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
 export const IGNORED_VAULT_KEYS: readonly string[] = [
   'plugin_directory',
   'pid_file',
-  'disable_cache',
   'raw_storage_endpoint',
   'introspection_endpoint',
   'disable_clustering',
@@ -107,6 +107,8 @@ const TOP_FIELDS: FieldTable<TopLevelSettings> = {
   logFormat: ['log_format', asEnum<LogFormat>(['standard', 'json'])],
   clusterName: ['cluster_name', asNonEmptyString],
   disablePerformanceStandby: ['disable_performance_standby', asBool],
+  cacheSize: ['cache_size', asNonNegativeInt],
+  disableCache: ['disable_cache', asBool],
 };
 
 const TELEMETRY_FIELDS: FieldTable<TelemetryConfig> = {

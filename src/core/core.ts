@@ -6,7 +6,7 @@
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { AesGcmBarrier } from '../barrier/aes-gcm-barrier.js';
-import { DEFAULT_READ_CACHE_LIMITS } from '../barrier/read-cache.js';
+import { readCacheLimits } from '../barrier/read-cache.js';
 import { ShamirSeal } from '../barrier/seal.js';
 import { GenerateRoot } from '../barrier/generate-root.js';
 import { Rekey } from '../barrier/rekey.js';
@@ -65,6 +65,10 @@ export interface CoreOptions {
   readonly replication?: ReplicationConfig;
   /** The configuration as sys/config/state/sanitized shows it (src/config/sanitized.ts); absent in tests. */
   readonly sanitizedConfig?: Readonly<Record<string, unknown>>;
+  /** Vault's `cache_size`: entries in the barrier's read cache (0 or absent: 65,536). */
+  readonly cacheSize?: number;
+  /** Vault's `disable_cache`: no read cache. */
+  readonly disableCache?: boolean;
 }
 
 export interface ClusterInfo {
@@ -167,7 +171,9 @@ export class Core implements Omit<HaHost, 'enterStandby'> {
       logger: this.logger,
       retention: { entries: replicationConfig.walRetentionEntries, bytes: replicationConfig.walRetentionBytes },
     });
-    this.barrier = meterBarrier(new AesGcmBarrier(replicated, this.clock, { ...DEFAULT_READ_CACHE_LIMITS, enabled: () => !this.perfStandby }), this.metrics.barrierTimers);
+    this.barrier = meterBarrier(new AesGcmBarrier(replicated, this.clock, { ...readCacheLimits(opts.cacheSize, opts.disableCache), enabled: () => !this.perfStandby }), this.metrics.barrierTimers);
+    const barrier = this.barrier;
+    this.metrics.readCacheCounters(() => barrier.cacheStats);
     this.seal = new ShamirSeal(replicated, this.barrier);
     this.replication = new ReplicationManager({ physical: replicated, barrier: this.barrier, clock: this.clock, logger: this.logger, hooks: this.replicationHooks() });
     this.audit = new AuditBroker({ storage: this.barrier, clock: this.clock, logger: this.logger, onFailure: (type) => this.metrics.auditFailed(type) });

@@ -67,6 +67,8 @@ export async function startNode(
     telemetry: config.telemetry,
     replication: config.replication,
     sanitizedConfig: sanitizedConfig(config),
+    ...(config.cacheSize !== undefined ? { cacheSize: config.cacheSize } : {}),
+    ...(config.disableCache !== undefined ? { disableCache: config.disableCache } : {}),
   });
   // The replication mode is known while sealed (status, health) and in force before any write.
   await core.replication.load();

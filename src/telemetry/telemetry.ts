@@ -156,6 +156,26 @@ export class Telemetry {
     (type === 'request' ? this.auditRequestFailures : this.auditResponseFailures).inc();
   }
 
+  /** Vault's vault.cache.hit/miss/write counters, read from the barrier's read cache at each scrape. */
+  readCacheCounters(stats: () => Readonly<{ hits: number; misses: number; writes: number }>): void {
+    const counts: [string, string, 'hits' | 'misses' | 'writes'][] = [
+      ['vault.cache.hit', 'Storage reads answered by the read cache.', 'hits'],
+      ['vault.cache.miss', 'Storage reads the read cache could not answer.', 'misses'],
+      ['vault.cache.write', 'Entries put in the read cache.', 'writes'],
+    ];
+    for (const [dotted, help, field] of counts) {
+      new Counter({
+        name: this.name(dotted),
+        help,
+        registers: [this.registry],
+        collect(this: Counter) {
+          this.reset();
+          this.inc(stats()[field]);
+        },
+      });
+    }
+  }
+
   /** Usage gauges, refreshed by sys/metrics from storage before it renders. */
   setUsage(usage: { tokens: number; leases: number }): void {
     this.tokenCount.set({ namespace: 'root' }, usage.tokens);

@@ -64,6 +64,8 @@ cluster_name = "eu-west"
 plugin_directory = "/opt/plugins"
 pid_file = "/run/arca.pid"
 raw_storage_endpoint = true
+cache_size = "131072"
+disable_cache = false
 storage "sqlite" {
   path = "/var/lib/arca/arca.db"
   journal_mode = "WAL"
@@ -94,6 +96,8 @@ replication {
   assert.equal(cfg.logLevel, 'debug');
   assert.equal(cfg.logFormat, 'json');
   assert.equal(cfg.clusterName, 'eu-west');
+  assert.equal(cfg.cacheSize, 131072);
+  assert.equal(cfg.disableCache, false);
   assert.deepEqual(cfg.storage, {
     type: 'sqlite',
     path: '/var/lib/arca/arca.db',
@@ -103,6 +107,13 @@ replication {
   assert.deepEqual(cfg.telemetry, { unauthenticatedMetricsAccess: true, prometheusRetentionTime: 30, disableHostname: true });
   assert.deepEqual(cfg.replication, { allowForwardingViaHeader: true, walRetentionEntries: 5000, walRetentionBytes: 1048576 });
   assert.deepEqual(cfg.ignoredKeys, ['pid_file', 'plugin_directory', 'raw_storage_endpoint']);
+});
+
+test('cache_size must be a whole number of entries, not negative', () => {
+  assert.equal(parse(`${MINIMAL}cache_size = 0`).cacheSize, 0);
+  assert.throws(() => parse(`${MINIMAL}cache_size = -1`), /"cache_size" must not be negative/);
+  assert.throws(() => parse(`${MINIMAL}cache_size = "lots"`), /"cache_size" must be an integer/);
+  assert.throws(() => parse(`${MINIMAL}disable_cache = "maybe"`), /"disable_cache" must be a boolean/);
 });
 
 test('log_level accepts err as error, and each Vault level', () => {
