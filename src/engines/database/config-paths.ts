@@ -15,6 +15,7 @@ import { PluginError, type ConnectionDetails, type DatabasePlugin, type Password
 import { DEFAULT_MAX_OPEN_CONNECTIONS, POSTGRES_PLUGIN_NAME } from './postgresql-plugin.js';
 import { maskUrlPassword, Redactor, urlPassword } from './redact.js';
 import type { DatabaseConfig } from './store.js';
+import { UsernameTemplate, UsernameTemplateError } from './username-template.js';
 
 const NAME_FIELD = {
   name: { type: 'string', description: 'Name of this database connection.' },
@@ -36,6 +37,7 @@ const CONFIG_FIELDS = {
   password_authentication: { type: 'string', description: 'How new passwords reach PostgreSQL: "password" or "scram-sha-256".' },
   disable_escaping: { type: 'bool', description: 'Do not percent-encode username and password in the URL.' },
   password_policy: { type: 'string', description: 'Password policy (sys/policies/password) for the passwords this connection generates; Vault\'s default when empty.' },
+  username_template: { type: 'string', description: 'Template for dynamic usernames (Go template syntax with Vault\'s functions); Vault\'s default shape when empty.' },
 } as const satisfies FieldSchemas;
 
 const URL_PASSWORD_WARNING =
@@ -72,7 +74,14 @@ const writeConfig: PathHandler<typeof CONFIG_FIELDS> = async (_req, f, ctx) => {
       maxConnectionLifetime: f.getOk('max_connection_lifetime') ?? prev?.maxConnectionLifetime ?? 0,
       passwordAuthentication: passwordAuthentication(f.getOk('password_authentication') ?? prev?.passwordAuthentication ?? 'password'),
       disableEscaping: f.getOk('disable_escaping') ?? prev?.disableEscaping ?? false,
+      usernameTemplate: f.getOk('username_template') ?? prev?.usernameTemplate ?? '',
     };
+    try {
+      if (details.usernameTemplate !== '') UsernameTemplate.parse(details.usernameTemplate ?? '');
+    } catch (err) {
+      if (err instanceof UsernameTemplateError) throw new BadRequestError(`error creating database object: unable to initialize username template: ${err.message}`);
+      throw err;
+    }
     try {
       def.validate(details);
     } catch (err) {
@@ -131,6 +140,7 @@ function renderConfig(config: DatabaseConfig): Response {
         max_connection_lifetime: `${c.maxConnectionLifetime}s`,
         password_authentication: c.passwordAuthentication,
         disable_escaping: c.disableEscaping,
+        username_template: c.usernameTemplate ?? '',
       },
     },
   };

@@ -4,10 +4,11 @@
  * for `password_authentication = "scram-sha-256"`.
  */
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
-import { BadRequestError } from '../../errors.js';
+import { BadRequestError, InternalError } from '../../errors.js';
 import { DEFAULT_PASSWORD_POLICY, generatePassword } from '../../passwords/policy.js';
 import { randomBase62, randomBytes } from '../../util/random.js';
 import type { DatabaseConfig } from './store.js';
+import { UsernameTemplate, UsernameTemplateError } from './username-template.js';
 
 /** PostgreSQL truncates identifiers to 63 bytes; Vault's template truncates to 63 characters. */
 export const MAX_USERNAME_LENGTH = 63;
@@ -25,6 +26,21 @@ export function dynamicUsername(displayName: string, roleName: string, nowMs: nu
   const unix = Math.floor(nowMs / 1000);
   const name = `v-${usernamePart(displayName, 8)}-${usernamePart(roleName, 8)}-${randomBase62(20)}-${unix}`;
   return name.slice(0, MAX_USERNAME_LENGTH);
+}
+
+/**
+ * The username of a new dynamic user: the connection's `username_template` when it has one
+ * (checked when the connection was configured), else Vault's default shape.
+ */
+export function usernameFor(config: DatabaseConfig, displayName: string, roleName: string, nowMs: number): string {
+  const template = config.connection.usernameTemplate ?? '';
+  if (template === '') return dynamicUsername(displayName, roleName, nowMs);
+  try {
+    return UsernameTemplate.parse(template).render({ DisplayName: displayName, RoleName: roleName }, nowMs);
+  } catch (err) {
+    if (err instanceof UsernameTemplateError) throw new InternalError(`unable to generate username: ${err.message}`);
+    throw err;
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import { BadRequestError } from '../../errors.js';
 import { calculateRenewTTL } from '../../expiration/renew-ttl.js';
 import { definePath, genericName, type PathDef, type SecretDef } from '../../framework/index.js';
 import type { BackendContext, LeaseHandle } from '../../logical/backend.js';
-import { dynamicUsername, passwordFor } from './credentials.js';
+import { usernameFor, passwordFor } from './credentials.js';
 import { databaseFailure } from './engine-errors.js';
 import { mountOf, type DatabaseMount } from './mount-state.js';
 import type { DatabasePlugin } from './plugin-api.js';
@@ -43,7 +43,7 @@ const credsPath = definePath({
       const max = role.maxTTL > 0 ? Math.min(role.maxTTL, mountMax) : mountMax;
       const ttl = Math.min(role.defaultTTL > 0 ? role.defaultTTL : ctx.mount.defaultLeaseTTL(), max);
       const now = ctx.clock.now();
-      const username = dynamicUsername(req.auth?.displayName ?? '', name, now);
+      const username = usernameFor(config, req.auth?.displayName ?? '', name, now);
       const password = await passwordFor(config, ctx.passwordFromPolicy);
       const plugin = await m.connections.get(role.dbName).catch((err: unknown) => {
         throw databaseFailure(err, 'unable to create user');

@@ -21,6 +21,8 @@ export interface ConnectionDetails {
   readonly passwordAuthentication: PasswordAuthentication;
   /** Insert username and password into the URL as given instead of percent-encoding them. */
   readonly disableEscaping: boolean;
+  /** Vault's `username_template` for dynamic users (username-template.ts); '' or absent: Vault's default shape. */
+  readonly usernameTemplate?: string;
 }
 
 export interface NewUser {

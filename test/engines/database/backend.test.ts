@@ -115,6 +115,7 @@ test('config read shows connection details without the password; list and delete
         max_connection_lifetime: '0s',
         password_authentication: 'password',
         disable_escaping: false,
+        username_template: '',
       },
     });
     assert.ok(!JSON.stringify(read).includes(SECRET));
@@ -137,6 +138,25 @@ test('config read shows connection details without the password; list and delete
     await assert.rejects(call(b, 'update', 'reset/other'), fails(400, /no database configuration named "other"/));
     assert.equal(await call(b, 'update', 'reset/db'), undefined);
     await assert.rejects(call(b, 'update', 'rotate-root/db'), fails(400, /connection_url must be templated with \{\{password\}\}/));
+  });
+});
+
+test('username_template is checked when the connection is configured, and read back', async () => {
+  await withBackend(async (b, h) => {
+    const base = { plugin_name: 'postgresql-database-plugin', connection_url: 'postgresql://h/db', verify_connection: false };
+    await assert.rejects(
+      call(b, 'create', 'config/db', { ...base, username_template: '{{ .RoleName | shout }}' }),
+      fails(400, 'error creating database object: unable to initialize username template: function "shout" not defined'),
+    );
+    await assert.rejects(call(b, 'create', 'config/db', { ...base, username_template: '{{ .RoleName' }), fails(400, /unable to initialize username template: unclosed action/));
+    assert.equal(h.storage.keys().length, 0);
+    const template = '{{ printf "app_%s_%s" (.RoleName | lowercase) (random 8) | truncate 30 }}';
+    await call(b, 'create', 'config/db', { ...base, username_template: template });
+    const details = (await call(b, 'read', 'config/db'))?.data?.['connection_details'] as Record<string, unknown>;
+    assert.equal(details['username_template'], template);
+    // An update that does not name it keeps it.
+    await call(b, 'update', 'config/db', { verify_connection: false, max_open_connections: 3 });
+    assert.equal(((await call(b, 'read', 'config/db'))?.data?.['connection_details'] as Record<string, unknown>)['username_template'], template);
   });
 });
 

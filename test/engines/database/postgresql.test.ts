@@ -284,6 +284,30 @@ test('password_policy: dynamic, static and root passwords come from the named po
   });
 });
 
+test('username_template names the dynamic users, and they log in', async (t) => {
+  if (skip) return t.skip(skip);
+  await withNode(async (n, pgc, secrets) => {
+    await n.call('update', 'database/roles/Reporting.Team', { db_name: 'pg', creation_statements: CREATE });
+    await n.call('update', 'database/config/pg', {
+      allowed_roles: '*',
+      verify_connection: false,
+      username_template: '{{ printf "app_%s_%s_%s" (.RoleName | replace "." "_" | lowercase) (random 8) (timestamp "20060102") | truncate 40 }}',
+    });
+    const day = new Date(n.clock.now()).toISOString().slice(0, 10).replaceAll('-', '');
+    const seen = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const c = await creds(n, 'Reporting.Team', secrets);
+      assert.match(c.username, new RegExp(`^app_reporting_team_[A-Za-z0-9]{8}_${day}$`));
+      assert.equal(await roleExists(pgc, c.username), true);
+      assert.equal(await canLogin(pgc, c.username, c.password), true);
+      seen.add(c.username);
+      await n.call('update', 'sys/leases/revoke', { lease_id: c.leaseId });
+      assert.equal(await roleExists(pgc, c.username), false);
+    }
+    assert.equal(seen.size, 2, 'random makes each username new');
+  });
+});
+
 test('scram-sha-256: PostgreSQL receives a verifier, never the plaintext password', async (t) => {
   if (skip) return t.skip(skip);
   // With md5 as the session's password_encryption a plaintext password would be stored as md5:
