@@ -434,10 +434,12 @@ export class Core implements Omit<HaHost, 'enterStandby'> {
    * HA standby: read what a standby shows without loading any table: the cluster's name and id
    * (status answers) and the CORS policy (the HTTP shell asks it for every request, forwarded or
    * not). Read only (the active node writes). Called on becoming a standby and at every lock
-   * check after, so the active node's changes reach a standby within a retry interval.
+   * check after, so the active node's changes reach a standby within a retry interval. The
+   * keyring is re-read first: entries the active node wrote after a rotation use the new term.
    */
   async followActive(): Promise<void> {
     try {
+      await this.barrier.reloadKeyring();
       const raw = await this.barrier.get(`${CLUSTER_INFO}info`);
       if (raw !== undefined) this.cluster = JSON.parse(raw.toString('utf8')) as ClusterInfo;
       await this.cors.load();
@@ -477,7 +479,7 @@ export class Core implements Omit<HaHost, 'enterStandby'> {
   async refreshPerfStandby(changed: { tables: boolean; policy: boolean; identity: boolean }): Promise<void> {
     if (!this.perfStandby) return;
     if (changed.tables) {
-      await this.barrier.reloadKeyring();
+      // The keyring first (followActive re-reads it), then what is encrypted under it.
       await this.followActive();
       await this.mounts.reload();
       await this.authMounts.reload();

@@ -57,7 +57,9 @@ if (typeof cluster === 'string') {
       assert.ok((await browserView(u, 'https://evil.example', root)).endsWith(refused), `${u} refuses other origins`);
     }
 
-    // A change on the active node reaches every standby.
+    // A change on the active node reaches every standby, also after a rotation of the keyring
+    // (the new policy is encrypted under a term the standbys have not seen).
+    assert.equal((await api(active, 'PUT', 'sys/rotate', { token: root })).status, 204);
     assert.equal((await api(active, 'PUT', 'sys/config/cors', { token: root, body: { allowed_origins: ['https://other.example'] } })).status, 204);
     for (const u of standbys) {
       await waitFor(`${u} to follow the new origin list`, async () => ((await browserView(u, 'https://app.example', root)).endsWith(refused) ? true : undefined), 10_000);
