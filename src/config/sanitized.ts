@@ -40,6 +40,7 @@ export function sanitizedConfig(c: ServerConfig): Record<string, unknown> {
     disable_performance_standby: c.disablePerformanceStandby ?? false,
     cache_size: c.cacheSize ?? 0,
     disable_cache: c.disableCache ?? false,
+    raw_storage_endpoint: c.rawStorageEndpoint ?? false,
     enable_ui: c.ui,
     log_level: c.logLevel,
     log_format: c.logFormat,

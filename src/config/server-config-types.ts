@@ -84,6 +84,8 @@ export interface TopLevelSettings {
   readonly cacheSize?: number;
   /** Vault's `disable_cache`: run without the read cache. */
   readonly disableCache?: boolean;
+  /** Vault's `raw_storage_endpoint`: serve sys/raw (root only). */
+  readonly rawStorageEndpoint?: boolean;
 }
 
 export interface ServerConfig extends TopLevelSettings {

@@ -83,7 +83,6 @@ export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
 export const IGNORED_VAULT_KEYS: readonly string[] = [
   'plugin_directory',
   'pid_file',
-  'raw_storage_endpoint',
   'introspection_endpoint',
   'disable_clustering',
 ];
@@ -109,6 +108,7 @@ const TOP_FIELDS: FieldTable<TopLevelSettings> = {
   disablePerformanceStandby: ['disable_performance_standby', asBool],
   cacheSize: ['cache_size', asNonNegativeInt],
   disableCache: ['disable_cache', asBool],
+  rawStorageEndpoint: ['raw_storage_endpoint', asBool],
 };
 
 const TELEMETRY_FIELDS: FieldTable<TelemetryConfig> = {

@@ -69,6 +69,8 @@ export interface CoreOptions {
   readonly cacheSize?: number;
   /** Vault's `disable_cache`: no read cache. */
   readonly disableCache?: boolean;
+  /** Vault's `raw_storage_endpoint`: serve sys/raw. */
+  readonly rawStorageEndpoint?: boolean;
 }
 
 export interface ClusterInfo {
@@ -94,6 +96,8 @@ export class Core implements Omit<HaHost, 'enterStandby'> {
   readonly physical: Physical;
   /** sys/config/state/sanitized; {} when the core was built without a configuration (tests). */
   readonly sanitizedConfig: Readonly<Record<string, unknown>>;
+  /** sys/raw is served (`raw_storage_endpoint`). */
+  readonly rawStorageEndpoint: boolean;
   readonly barrier: AesGcmBarrier;
   readonly seal: ShamirSeal;
   readonly generateRoot: GenerateRoot;
@@ -153,6 +157,7 @@ export class Core implements Omit<HaHost, 'enterStandby'> {
 
   constructor(opts: CoreOptions) {
     this.sanitizedConfig = opts.sanitizedConfig ?? {};
+    this.rawStorageEndpoint = opts.rawStorageEndpoint === true;
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger;
     this.physical = opts.physical;

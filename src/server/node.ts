@@ -69,6 +69,7 @@ export async function startNode(
     sanitizedConfig: sanitizedConfig(config),
     ...(config.cacheSize !== undefined ? { cacheSize: config.cacheSize } : {}),
     ...(config.disableCache !== undefined ? { disableCache: config.disableCache } : {}),
+    ...(config.rawStorageEndpoint !== undefined ? { rawStorageEndpoint: config.rawStorageEndpoint } : {}),
   });
   // The replication mode is known while sealed (status, health) and in force before any write.
   await core.replication.load();

@@ -10,6 +10,7 @@ import type { Core } from '../core/core.js';
 import { LOGICAL_PREFIX } from '../storage/keys.js';
 import { auditPaths } from './audit-paths.js';
 import { corsPaths } from './cors-paths.js';
+import { rawPaths } from './raw-paths.js';
 import { authPaths } from './auth-paths.js';
 import { lockedUsersPaths } from './locked-users-paths.js';
 import { loggerPaths } from './logger-paths.js';
@@ -29,7 +30,7 @@ import { wrappingPaths } from './wrapping-paths.js';
 
 /** Every path of the system backend (one table, so the overlap test sees all of it). */
 export function sysPaths(core: Core): PathDef[] {
-  return [...sealPaths(core), ...mountPaths(core), ...authPaths(core), ...policyPaths(core), ...passwordPolicyPaths(core), ...lockedUsersPaths(core), ...quotaPaths(core), ...loggerPaths(core), ...pluginPaths(), ...corsPaths(core), ...capabilitiesPaths(core), ...wrappingPaths(core), ...leasePaths(core), ...auditPaths(core), ...telemetryPaths(core), ...replicationPaths(core), ...openApiPaths(core), ...utilityPaths('tools/')];
+  return [...sealPaths(core), ...mountPaths(core), ...authPaths(core), ...policyPaths(core), ...passwordPolicyPaths(core), ...lockedUsersPaths(core), ...quotaPaths(core), ...loggerPaths(core), ...pluginPaths(), ...corsPaths(core), ...rawPaths(core), ...capabilitiesPaths(core), ...wrappingPaths(core), ...leasePaths(core), ...auditPaths(core), ...telemetryPaths(core), ...replicationPaths(core), ...openApiPaths(core), ...utilityPaths('tools/')];
 }
 
 export function createSysBackend(core: Core): LogicalBackend {

@@ -106,7 +106,8 @@ replication {
   assert.equal(cfg.listeners[0]?.host, '0.0.0.0');
   assert.deepEqual(cfg.telemetry, { unauthenticatedMetricsAccess: true, prometheusRetentionTime: 30, disableHostname: true });
   assert.deepEqual(cfg.replication, { allowForwardingViaHeader: true, walRetentionEntries: 5000, walRetentionBytes: 1048576 });
-  assert.deepEqual(cfg.ignoredKeys, ['pid_file', 'plugin_directory', 'raw_storage_endpoint']);
+  assert.equal(cfg.rawStorageEndpoint, true);
+  assert.deepEqual(cfg.ignoredKeys, ['pid_file', 'plugin_directory']);
 });
 
 test('cache_size must be a whole number of entries, not negative', () => {
