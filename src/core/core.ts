@@ -271,6 +271,7 @@ export class Core implements Omit<HaHost, 'enterStandby'> {
       passive: () => this.perfStandby,
       perfSecondary: () => this.replication.mode === 'secondary',
       passwordFromPolicy: (name) => this.passwordPolicies.generate(name),
+      logger: this.logger,
     });
     this.authMounts = new MountTable({
       kind: 'auth',
@@ -314,6 +315,7 @@ export class Core implements Omit<HaHost, 'enterStandby'> {
       passive: () => this.perfStandby,
       perfSecondary: () => this.replication.mode === 'secondary',
       passwordFromPolicy: (name) => this.passwordPolicies.generate(name),
+      logger: this.logger,
     });
   }
 

@@ -3,6 +3,7 @@
  * with the framework (src/framework), which turns a declarative path table into this.
  */
 import type { Clock } from '../clock.js';
+import type { Logger } from '../util/logger.js';
 import type { Request, Response } from './request.js';
 import type { StorageView } from './storage.js';
 
@@ -35,6 +36,8 @@ export interface BackendContext {
    * policy has that name. Absent: the node has no policy store (tests of a lone backend).
    */
   readonly passwordFromPolicy?: (name: string) => Promise<string | undefined>;
+  /** The server's log, for background work no request reports on (absent in tests of a lone backend). */
+  readonly logger?: Logger;
 }
 
 /**

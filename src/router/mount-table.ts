@@ -10,6 +10,7 @@ import type { BackendFactory, LogicalBackend, MountSettings } from '../logical/b
 import type { Storage } from '../logical/storage.js';
 import { StorageView } from '../logical/storage.js';
 import type { KeyClassifier } from '../storage/keys.js';
+import type { Logger } from '../util/logger.js';
 import { uuid, randomHex } from '../util/random.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { defaultMountConfig, normalizeMountPath, type MountConfig, type MountEntry, type MountKind } from './mount-entry.js';
@@ -51,6 +52,8 @@ export interface MountTableOptions {
   readonly perfSecondary?: () => boolean;
   /** Handed to backends as BackendContext.passwordFromPolicy. */
   readonly passwordFromPolicy?: (name: string) => Promise<string | undefined>;
+  /** Handed to backends as BackendContext.logger, with the mount's path and type. */
+  readonly logger?: Logger;
 }
 
 /** Mount types a performance standby builds: their construction starts nothing. */
@@ -373,7 +376,14 @@ export class MountTable {
     const settings = this.settingsFor(entry);
     const passive = this.opts.passive?.() === true;
     const backend: LogicalBackend =
-      passive && !PASSIVE_TYPES.has(entry.type) ? passiveStub() : await factory({ storage, mount: settings, clock: this.opts.clock, isPerfSecondary: this.opts.perfSecondary, passwordFromPolicy: this.opts.passwordFromPolicy });
+      passive && !PASSIVE_TYPES.has(entry.type) ? passiveStub() : await factory({
+            storage,
+            mount: settings,
+            clock: this.opts.clock,
+            isPerfSecondary: this.opts.perfSecondary,
+            passwordFromPolicy: this.opts.passwordFromPolicy,
+            ...(this.opts.logger !== undefined ? { logger: this.opts.logger.child({ mount: `${this.opts.routePrefix}${entry.path}`, type: entry.type }) } : {}),
+          });
     this.opts.classifier.setMount(this.dataPath(entry), {
       local: entry.local,
       localPaths: backend.specialPaths.local ?? [],

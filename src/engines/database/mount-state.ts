@@ -8,10 +8,11 @@
  * whose config changed there and moves a static role's due time, and nothing here writes
  * storage in the background (the primary rotates; see `followsPrimary`).
  */
+import { isArcaError } from '../../errors.js';
 import { followsPrimary, type BackendContext } from '../../logical/backend.js';
 import { KeyedMutex } from '../../util/keyed-mutex.js';
 import { Connections } from './connections.js';
-import { RotationScheduler } from './rotation-scheduler.js';
+import { ROTATION_RETRY_MS, RotationScheduler } from './rotation-scheduler.js';
 import { nextDue, roleLock, rotateStaticRole, type RotationDeps } from './static-rotation.js';
 import { CONFIG_PREFIX, DatabaseStore, ROOT_ROTATION_PREFIX, STATIC_ROLE_PREFIX } from './store.js';
 
@@ -32,7 +33,13 @@ export class DatabaseMount implements RotationDeps {
     this.store = new DatabaseStore(ctx.storage);
     const follows = (): boolean => this.followsPrimary();
     this.connections = new Connections(this.store, follows);
-    this.scheduler = new RotationScheduler(ctx.clock, (name) => rotateStaticRole(this, name), follows);
+    this.scheduler = new RotationScheduler(ctx.clock, (name) => rotateStaticRole(this, name), follows, (name, err) =>
+      // Errors from the database come redacted (engine-errors.ts); anything else is named, not shown.
+      ctx.logger?.warn(`database: rotating static role failed; retrying in ${ROTATION_RETRY_MS / 1000}s`, {
+        role: name,
+        error: isArcaError(err) ? err.message : `unexpected ${err instanceof Error ? err.name : typeof err}`,
+      }),
+    );
   }
 
   /**

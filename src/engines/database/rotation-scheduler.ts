@@ -30,6 +30,8 @@ export class RotationScheduler {
     private readonly clock: Clock,
     private readonly rotate: RotateFn,
     private readonly paused: () => boolean = () => false,
+    /** Told of each failed rotation before it is retried. */
+    private readonly failed: (name: string, err: unknown) => void = () => undefined,
   ) {}
 
   /** Set (or move) when a role is next due. */
@@ -88,9 +90,12 @@ export class RotationScheduler {
         const next = await this.rotate(name);
         if (next === undefined) this.due.delete(name);
         else this.due.set(name, next);
-      } catch {
+      } catch (err) {
         // Only if the role was not deleted meanwhile.
-        if (this.due.has(name)) this.due.set(name, this.clock.now() + ROTATION_RETRY_MS);
+        if (this.due.has(name)) {
+          this.due.set(name, this.clock.now() + ROTATION_RETRY_MS);
+          this.failed(name, err);
+        }
       }
     }
   }

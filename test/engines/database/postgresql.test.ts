@@ -220,6 +220,26 @@ test('static roles: creation and rotate-role change the password; the schedule r
   });
 });
 
+test('a scheduled rotation that fails is logged (without the password) and retried', async (t) => {
+  if (skip) return t.skip(skip);
+  await withNode(async (n, pgc, secrets) => {
+    const user = `static_gone_${process.pid}`;
+    await pgc.query(`DROP ROLE IF EXISTS ${user}`);
+    await pgc.query(`CREATE ROLE ${user} WITH LOGIN PASSWORD 'original-pw'`);
+    await n.call('update', 'database/static-roles/gone', { db_name: 'pg', username: user, rotation_period: '1m' });
+    secrets.push(String((await n.call('read', 'database/static-creds/gone'))?.data?.['password']));
+    // The database user disappears behind the engine's back: the next rotation cannot work.
+    await pgc.query(`DROP ROLE ${user}`);
+    n.clock.advance(60_000);
+    const warned = (): number => n.logs().split('\n').filter((l) => l.includes('database: rotating static role failed; retrying in 10s') && /\brole="?gone"?/.test(l)).length;
+    await eventually(async () => warned() >= 1, 'the failed rotation in the log');
+    assert.match(n.logs(), /rotating static role failed.*mount="?database\/"?/, 'the log names the mount');
+    n.clock.advance(10_000);
+    await eventually(async () => warned() >= 2, 'the retry, failing again');
+    await n.call('delete', 'database/static-roles/gone');
+  });
+});
+
 test('rotate-root: the old root password stops working and the engine keeps working', async (t) => {
   if (skip) return t.skip(skip);
   await withNode(async (n, pgc, secrets) => {
