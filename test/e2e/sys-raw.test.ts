@@ -71,6 +71,11 @@ test('with raw_storage_endpoint root reads, writes, lists and deletes decrypted 
   assert.match(await bad('GET', 'sys/raw/core/keyring'), /reserved for the seal/);
   assert.match(await bad('PUT', 'sys/raw/core/keyring', { value: 'x' }), /reserved for the seal/);
 
+  // The OpenAPI document describes the endpoint while it is served.
+  const spec = await api(url, 'GET', 'sys/internal/specs/openapi', { token: root });
+  assert.equal(spec.status, 200);
+  assert.ok(Object.keys(spec.body.paths).some((p) => p.startsWith('/sys/raw')), Object.keys(spec.body.paths).filter((p) => p.startsWith('/sys/r')).join(', '));
+
   // A token without sudo on sys/raw is refused even with every other capability.
   await api(url, 'PUT', 'sys/policy/raw-no-sudo', { token: root, body: { policy: 'path "sys/raw/*" { capabilities = ["create", "read", "update", "delete", "list"] }' } });
   const token: string = (await api(url, 'POST', 'auth/token/create', { token: root, body: { policies: ['raw-no-sudo'] } })).body.auth.client_token;
