@@ -197,7 +197,10 @@ export class ReadCache {
     const key = ticket.key;
     this.endTicket(ticket);
     if (value === undefined || ticket.stale || this.writing.has(key)) return;
-    if (this.full(value?.length ?? 0) && !this.entries.has(key) && !this.doorkeeper.admit(key)) return;
+    const bytes = value?.length ?? 0;
+    // Checked before the doorkeeper, so a disabled cache (perf standby, disable_cache) hashes nothing.
+    if (!this.admit(bytes)) return;
+    if (this.full(bytes) && !this.entries.has(key) && !this.doorkeeper.admit(key)) return;
     this.insert(key, value === null ? null : cacheCopy(value));
   }
 
