@@ -5,6 +5,8 @@
  *   oidc/scope/<name>              OidcScope        identity/oidc/scope/:name; read by the token and userinfo endpoints
  *   oidc/assignment/<name>         OidcAssignment   identity/oidc/assignment/:name; read by authorize and token
  *   oidc/client/<name>             OidcClient       identity/oidc/client/:name; read by every flow endpoint
+ *   oidc/client-id/<client_id>     ClientIdEntry    the name of the client with that client_id, written with it
+ *   oidc/client-index              {version}        present once every client has its client-id entry
  *   oidc/provider/<name>           OidcProvider     identity/oidc/provider/:name; read by every flow endpoint
  *   oidc/provider-code/<sha256>    AuthCode         written by authorize, deleted by the token endpoint (single use) or the sweep
  *   oidc/provider-token/<sha256>   AccessToken      written by the token endpoint, read by userinfo, deleted by the sweep
@@ -15,12 +17,20 @@
  * record (a stored `default` record holds the operator's changes to it).
  */
 import type { StorageView } from '../../logical/storage.js';
+import type { BatchOp } from '../../storage/physical.js';
 import { KeyedMutex } from '../../util/keyed-mutex.js';
 import { sha256Hex } from '../../util/sha256.js';
 
 const SCOPE_PREFIX = 'oidc/scope/';
 const ASSIGNMENT_PREFIX = 'oidc/assignment/';
 const CLIENT_PREFIX = 'oidc/client/';
+const CLIENT_ID_PREFIX = 'oidc/client-id/';
+/** Written once every stored client has its client-id entry (clients stored before it had none). */
+const CLIENT_INDEX_MARKER = 'oidc/client-index';
+
+interface ClientIdEntry {
+  readonly name: string;
+}
 const PROVIDER_PREFIX = 'oidc/provider/';
 const CODE_PREFIX = 'oidc/provider-code/';
 const ACCESS_TOKEN_PREFIX = 'oidc/provider-token/';
@@ -90,6 +100,10 @@ export interface AccessToken {
 const BUILT_IN_PROVIDER: OidcProvider = { issuer: '', allowedClientIds: ['*'], scopesSupported: [] };
 const BUILT_IN_ASSIGNMENT: OidcAssignment = { entityIds: ['*'], groupIds: ['*'] };
 
+function jsonBytes(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
 function secretHash(value: string): string {
   return sha256Hex(value);
 }
@@ -141,12 +155,34 @@ export class ProviderStore {
     return this.storage.list(CLIENT_PREFIX);
   }
 
-  putClient(name: string, client: OidcClient): Promise<void> {
-    return this.storage.putJSON(CLIENT_PREFIX + name, client);
+  /** The client and its client-id entry, in one batch (client_id never changes once set). */
+  async putClient(name: string, client: OidcClient): Promise<void> {
+    await this.ensureClientIndex();
+    await this.storage.batch([
+      { type: 'put', key: CLIENT_ID_PREFIX + client.clientId, value: jsonBytes({ name } satisfies ClientIdEntry) },
+      { type: 'put', key: CLIENT_PREFIX + name, value: jsonBytes(client) },
+    ]);
   }
 
-  deleteClient(name: string): Promise<void> {
-    return this.storage.delete(CLIENT_PREFIX + name);
+  async deleteClient(name: string): Promise<void> {
+    await this.ensureClientIndex();
+    const client = await this.client(name);
+    const ops: BatchOp[] = [{ type: 'delete', key: CLIENT_PREFIX + name }];
+    if (client !== undefined && client.clientId !== '') ops.push({ type: 'delete', key: CLIENT_ID_PREFIX + client.clientId });
+    await this.storage.batch(ops);
+  }
+
+  /**
+   * Clients stored before the client-id entries existed get theirs at the first client write
+   * (a write: on a secondary that goes to the primary), then the marker says the index is whole.
+   */
+  private async ensureClientIndex(): Promise<void> {
+    if ((await this.storage.get(CLIENT_INDEX_MARKER)) !== undefined) return;
+    const ops: BatchOp[] = (await this.clients())
+      .filter((c) => c.client.clientId !== '')
+      .map((c) => ({ type: 'put', key: CLIENT_ID_PREFIX + c.client.clientId, value: jsonBytes({ name: c.name } satisfies ClientIdEntry) }));
+    ops.push({ type: 'put', key: CLIENT_INDEX_MARKER, value: jsonBytes({ version: 1 }) });
+    await this.storage.batch(ops);
   }
 
   /** Every client with its name. Clients are few (one per relying party), so a scan is fine. */
@@ -159,8 +195,18 @@ export class ProviderStore {
     return out;
   }
 
+  /**
+   * The client with this client_id: through its client-id entry; by a scan of every client only
+   * while the index is not whole yet (no client written since the entries were introduced).
+   */
   async clientById(clientId: string): Promise<OidcClient | undefined> {
     if (clientId === '') return undefined;
+    const entry = await this.storage.getJSON<ClientIdEntry>(CLIENT_ID_PREFIX + clientId);
+    if (entry !== undefined) {
+      const client = await this.client(entry.name);
+      if (client?.clientId === clientId) return client;
+    }
+    if ((await this.storage.get(CLIENT_INDEX_MARKER)) !== undefined) return undefined;
     return (await this.clients()).find((c) => c.client.clientId === clientId)?.client;
   }
 
