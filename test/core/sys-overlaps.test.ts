@@ -7,8 +7,11 @@ import { InmemPhysical } from '../../src/storage/inmem.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { sysPaths } from '../../src/system/sys-backend.js';
 
-test('sys/ path table has no overlaps', () => {
-  const core = new Core({ physical: new InmemPhysical(), storageType: 'inmem', logger: silentLogger, ttls: { defaultLeaseTTL: 60, maxLeaseTTL: 120 } });
-  const overlaps = findOverlapDetails(sysPaths(core));
-  assert.deepEqual(overlaps, []);
+test('sys/ path table has no overlaps, with and without sys/raw', () => {
+  for (const rawStorageEndpoint of [false, true]) {
+    const core = new Core({ physical: new InmemPhysical(), storageType: 'inmem', logger: silentLogger, ttls: { defaultLeaseTTL: 60, maxLeaseTTL: 120 }, rawStorageEndpoint });
+    const paths = sysPaths(core);
+    assert.equal(paths.some((p) => p.pattern.startsWith('raw')), rawStorageEndpoint);
+    assert.deepEqual(findOverlapDetails(paths), []);
+  }
 });
