@@ -5,25 +5,17 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, startServerProcess, writeServerConfig, type ServerProcess } from '../helpers/server-process.js';
+import { api, startConfiguredServer } from '../helpers/server-process.js';
 
-const servers: ServerProcess[] = [];
-const cleanups: (() => void)[] = [];
+const stops: (() => Promise<void>)[] = [];
 after(async () => {
-  for (const s of servers) await s.stop();
-  for (const c of cleanups) c();
+  for (const stop of stops) await stop();
 });
 
-/** A server from a config file with `extra` top-level lines, initialised, unsealed, with a KV v2 mount holding one secret. */
+/** A configured server (initialised, unsealed) with a KV v2 mount holding one secret. */
 async function serverWith(extra: string): Promise<{ url: string; root: string }> {
-  const cfg = writeServerConfig({ storage: 'sqlite', extra });
-  cleanups.push(cfg.cleanup);
-  const server = await startServerProcess([`-config=${cfg.configPath}`]);
-  servers.push(server);
-  const url = server.url;
-  const init = (await api(url, 'PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })).body;
-  await api(url, 'PUT', 'sys/unseal', { body: { key: init.keys[0] } });
-  const root: string = init.root_token;
+  const { url, root, stop } = await startConfiguredServer(extra);
+  stops.push(stop);
   assert.equal((await api(url, 'POST', 'sys/mounts/kv', { token: root, body: { type: 'kv', options: { version: '2' } } })).status, 204);
   assert.equal((await api(url, 'POST', 'kv/data/app', { token: root, body: { data: { password: 'hunter2' } } })).status, 200);
   return { url, root };

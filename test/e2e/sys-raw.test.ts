@@ -6,23 +6,17 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, startServerProcess, writeServerConfig, type ServerProcess } from '../helpers/server-process.js';
+import { api, startConfiguredServer } from '../helpers/server-process.js';
 
-const servers: ServerProcess[] = [];
-const cleanups: (() => void)[] = [];
+const stops: (() => Promise<void>)[] = [];
 after(async () => {
-  for (const s of servers) await s.stop();
-  for (const c of cleanups) c();
+  for (const stop of stops) await stop();
 });
 
 async function serverWith(extra: string): Promise<{ url: string; root: string }> {
-  const cfg = writeServerConfig({ storage: 'sqlite', extra });
-  cleanups.push(cfg.cleanup);
-  const server = await startServerProcess([`-config=${cfg.configPath}`]);
-  servers.push(server);
-  const init = (await api(server.url, 'PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })).body;
-  await api(server.url, 'PUT', 'sys/unseal', { body: { key: init.keys[0] } });
-  return { url: server.url, root: init.root_token };
+  const server = await startConfiguredServer(extra);
+  stops.push(server.stop);
+  return server;
 }
 
 test('without raw_storage_endpoint there is no sys/raw', async () => {

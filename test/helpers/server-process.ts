@@ -83,6 +83,32 @@ export function writeServerConfig(opts: { storage: 'sqlite' | 'inmem'; dir?: str
   return { dir, configPath, dbPath, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * A SQLite server process from a config file with `extra` top-level lines, initialised with one
+ * key share and unsealed. `stop()` ends it and removes its files.
+ */
+export async function startConfiguredServer(extra: string): Promise<{ url: string; root: string; stop(): Promise<void> }> {
+  const cfg = writeServerConfig({ storage: 'sqlite', extra });
+  let server: ServerProcess;
+  try {
+    server = await startServerProcess([`-config=${cfg.configPath}`]);
+  } catch (err) {
+    cfg.cleanup();
+    throw err;
+  }
+  const stop = async (): Promise<void> => {
+    await server.stop();
+    cfg.cleanup();
+  };
+  const init = await api(server.url, 'PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } });
+  const unsealed = init.status === 200 ? await api(server.url, 'PUT', 'sys/unseal', { body: { key: init.body.keys[0] } }) : undefined;
+  if (unsealed?.body?.sealed !== false) {
+    await stop();
+    throw new Error(`could not initialise and unseal: ${JSON.stringify(init.body)} ${JSON.stringify(unsealed?.body)}`);
+  }
+  return { url: server.url, root: init.body.root_token, stop };
+}
+
 /** Minimal JSON-over-HTTP client for tests: returns status, parsed body (or undefined), headers. */
 export async function api(
   url: string,
