@@ -466,11 +466,11 @@ export class Core implements Omit<HaHost, 'enterStandby'> {
     this.perfStandby = true;
     this.barrier.clearCache();
     try {
-      await this.barrier.reloadKeyring();
+      // The keyring first (followActive re-reads it), then what is encrypted under it.
+      await this.followActive();
       await this.tokens.setup();
       this.policies.teardown();
       await this.identity.setup();
-      await this.followActive();
       await this.mounts.load();
       await this.authMounts.load();
       this.perfAuditTable = await this.barrier.get(AUDIT_TABLE);
